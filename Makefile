@@ -1,0 +1,40 @@
+# Two commands on a fresh machine:  `make run`  and  `make test`.
+# Both create the virtual environment and install the pinned stack first (idempotent).
+
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test lint index bench evals clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+	@touch $(STAMP)
+
+run: setup
+	$(VENV)/bin/coach index
+	$(VENV)/bin/coach search "what matters to people" -k 3
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+index: setup
+	$(VENV)/bin/coach index
+
+bench: setup
+	$(PY) -m evals.bench retrieval
+	$(PY) -m evals.bench coder
+	$(PY) -m evals.bench app
+
+evals: setup
+	$(PY) -m evals coder --annomi ../shared/eval/annomi-full-dev.csv
+	$(PY) -m evals persona
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -1,0 +1,124 @@
+"""Typed settings, one group per component, read from COACH_* environment variables.
+
+Settings are built by ``load_settings()`` in an entry point and passed down; nothing
+reads the environment at import time. ``Settings.test_profile(dir)`` gives the embedded
+defaults rooted in a temporary directory, ignoring the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+
+
+def _default_data_dir() -> Path:
+    return PROJECT_ROOT / "data"
+
+
+class KnowledgeSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COACH_KNOWLEDGE_", extra="ignore")
+
+    dir: Path = DEFAULT_KNOWLEDGE_DIR
+    collection: str = "coach_knowledge"
+    chunk_tokens: int = Field(220, ge=50, le=250)
+    chunk_overlap: int = Field(30, ge=0, le=100)
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.dir / "sources"
+
+
+class ChromaSettings(BaseSettings):
+    """COACH_CHROMA_URL switches from the embedded store to a Chroma server."""
+
+    model_config = SettingsConfigDict(env_prefix="COACH_CHROMA_", extra="ignore")
+
+    url: str | None = None
+
+
+class LLMSettings(BaseSettings):
+    """An optional OpenAI-compatible chat model; without base_url and model none is used."""
+
+    model_config = SettingsConfigDict(env_prefix="COACH_LLM_", extra="ignore")
+
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str = "not-needed"
+    timeout_s: float = Field(20.0, gt=0)
+    max_tokens: int = Field(160, ge=16, le=2048)
+    temperature: float = Field(0.7, ge=0, le=2)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url and self.model)
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COACH_DATABASE_", extra="ignore")
+
+    url: str | None = None
+
+
+class AppSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COACH_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(7860, ge=1, le=65535)
+    max_message_chars: int = Field(2000, ge=100)
+
+
+class Settings(BaseModel):
+    data_dir: Path
+    knowledge: KnowledgeSettings
+    chroma: ChromaSettings
+    llm: LLMSettings
+    database: DatabaseSettings
+    app: AppSettings
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'coach.db'}"
+
+    @classmethod
+    def test_profile(cls, data_dir: Path, **overrides: object) -> Settings:
+        """Embedded defaults under ``data_dir``, independent of the environment.
+
+        ``model_construct`` fills each group's defaults without reading COACH_* variables.
+        """
+        values: dict[str, object] = {
+            "data_dir": Path(data_dir),
+            "knowledge": KnowledgeSettings.model_construct(),
+            "chroma": ChromaSettings.model_construct(),
+            "llm": LLMSettings.model_construct(),
+            "database": DatabaseSettings.model_construct(),
+            "app": AppSettings.model_construct(),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+class _TopLevel(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COACH_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+
+
+def load_settings() -> Settings:
+    """Read the environment once, in an entry point."""
+    return Settings(
+        data_dir=_TopLevel().data_dir.expanduser().resolve(),
+        knowledge=KnowledgeSettings(),
+        chroma=ChromaSettings(),
+        llm=LLMSettings(),
+        database=DatabaseSettings(),
+        app=AppSettings(),
+    )

@@ -1,0 +1,1 @@
+"""Evaluations and benchmarks: datasets the project wrote, scorers, and printed figures."""
