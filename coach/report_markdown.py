@@ -1,0 +1,124 @@
+"""The session report as Markdown, for download and for the report screen.
+
+Anything the trainee or the role-played person typed is escaped, so a reply containing
+"|", "*" or "<script>" shows as typed and can neither break a table nor inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from coach.codes import CODE_LABELS, STANCE_LABELS, STANCES
+from coach.report_types import Indicator, Point
+
+if TYPE_CHECKING:
+    from coach.report import SessionReport
+
+# Enough to make any typed text literal inline (nothing we print starts a line with user text).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def escape(text: str, limit: int | None = None) -> str:
+    """User text on one line, with Markdown and HTML characters made literal."""
+    text = " ".join(str(text).split())
+    if limit and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def _levels(row: Indicator) -> tuple[str, str]:
+    return row.level(row.fair), row.level(row.good)
+
+
+def _point(n: int, point: Point) -> list[str]:
+    lines = [f"{n}. {escape(point.text)}"]
+    if point.citation:
+        lines.append(f"   > “{escape(point.citation.snippet)}”  ")
+        lines.append(f"   > — {escape(point.citation.citation)}")
+    return lines
+
+
+def report_markdown(report: SessionReport) -> str:
+    name = escape(report.persona_name)
+    n = len(report.turns)
+    out = [f"# Session report: {name}", ""]
+    if n:
+        end_mood = report.turns[-1].mood
+        out.append(
+            f"{n} {'reply' if n == 1 else 'replies'} · receptivity {report.start_receptivity:.2f} → "
+            f"{report.end_receptivity:.2f} ({escape(end_mood)}) · "
+            f"{len(report.uncovered)} of {len(report.hidden)} hidden items uncovered"
+        )
+    else:
+        out.append("No replies were recorded in this session.")
+    out += ["", "## Indicators", ""]
+    out += ["| Indicator | This session | Fair | Good | Band |", "|---|---|---|---|---|"]
+    for row in report.indicators:
+        fair, good = _levels(row)
+        out.append(f"| {row.label} | {row.display} | {fair} | {good} | {row.band} |")
+    out += [""]
+    out += [f"- **{row.label}**: {row.explanation}" for row in report.indicators]
+    out += [
+        "",
+        "Each reply is counted once, by its main code. Thresholds follow the MITI "
+        "(Motivational Interviewing Treatment Integrity) fair and good levels where MITI sets them.",
+        "",
+        "## Outcomes focus",
+        "",
+    ]
+    mix = report.stance_mix
+    if mix.mean_score is None:
+        out.append("No replies to weigh.")
+    else:
+        parts = [
+            f"{STANCE_LABELS[s].lower()} {mix.share(s):.0%} ({mix.counts.get(s, 0)})" for s in STANCES
+        ]
+        out.append(
+            f"Mean outcomes score **{mix.mean_score:+.2f}** (−1 led by paperwork or risk … "
+            f"+1 led by what matters). Replies by stance: {', '.join(parts)}."
+        )
+
+    out += ["", "## What the person shared", ""]
+    if not report.uncovered:
+        out.append("Nothing hidden came out in this session.")
+    for item in report.uncovered:
+        where = f"turn {item.turn_index}" if item.turn_index is not None else "turn not recorded"
+        out.append(f"- **{escape(item.title)}** ({item.kind}) — {where}")
+        if item.learner is not None:
+            code = f" ({CODE_LABELS.get(item.code or '', item.code).lower()})" if item.code else ""
+            out.append(f"  - You said{code}: “{escape(item.learner, 300)}”")
+        if item.reply:
+            out.append(f"  - {name} said: “{escape(item.reply, 300)}”")
+
+    out += ["", "## What stayed hidden", ""]
+    if not report.missed:
+        out.append("Nothing: everything the person had to share came out." if report.hidden
+                   else "This scenario has no hidden items.")
+    out += [f"- **{escape(m.title)}** ({m.kind})" for m in report.missed]
+
+    out += ["", "## Strengths", ""]
+    if not report.strengths:
+        out.append("None to report without any replies.")
+    for k, point in enumerate(report.strengths, 1):
+        out += _point(k, point)
+    out += ["", "## Next steps", ""]
+    for k, point in enumerate(report.next_steps, 1):
+        out += _point(k, point)
+
+    if report.turns:
+        out += ["", "## Turn by turn", ""]
+        out += ["| Turn | Your reply | Code | Stance | Receptivity | Mood | Came out |",
+                "|---|---|---|---|---|---|---|"]
+        titles = {h.id: h.title for h in report.hidden}
+        for t in report.turns:
+            came_out = "; ".join(escape(titles.get(u, u)) for u in t.unlocked)
+            out.append(
+                f"| {t.index} | {escape(t.learner, 200)} | {CODE_LABELS.get(t.coded.code, t.coded.code)} | "
+                f"{STANCE_LABELS.get(t.coded.stance, t.coded.stance)} | {t.receptivity:.2f} | "
+                f"{escape(t.mood)} | {came_out} |"
+            )
+    if report.notes:
+        out += ["", "## Notes", ""]
+        out += [f"- {note}" for note in report.notes]
+    return "\n".join(out) + "\n"
