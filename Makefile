@@ -6,21 +6,29 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint index bench evals clean
+.PHONY: setup browser run test lint index bench evals clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+	$(PY) -m pip install --quiet -e '.[test,postgres]' --config-settings editable_mode=compat
 	@touch $(STAMP)
 
 run: setup
 	$(VENV)/bin/coach index
 	$(VENV)/bin/coach search "what matters to people" -k 3
 
-test: setup
+# Headless Chromium for the browser tests, from Debian's packages (never a browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium from Debian for the browser tests..."; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Chromium is not installed: the browser test will be skipped (apt-get install chromium)."; fi; }
+
+test: setup browser
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 

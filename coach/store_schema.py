@@ -1,0 +1,231 @@
+"""Tables and the plain records the store hands out.
+
+The ORM rows never leave ``coach.store``: callers get frozen dataclasses, so nothing
+outside can lazy-load, mutate a row by accident, or see a password hash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from coach.accounts import Role
+from coach.codes import CodeResult
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out on every backend.
+
+    PostgreSQL keeps the offset (timestamptz) but returns values in the connection's time
+    zone; SQLite keeps none and returns naive values. Both come back as UTC here.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        # SQLite's DATETIME text has no offset; store the UTC wall time.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Bump when a table changes shape. There are no migrations yet: a database written by
+# another version is refused with a clear message rather than failing on a missing column.
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MetaRow(Base):
+    __tablename__ = "coach_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('trainee', 'supervisor')", name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Stored lower-cased (see accounts.normalise_username), so a plain unique index gives
+    # case-insensitive uniqueness on every backend.
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionRow(Base):
+    __tablename__ = "practice_sessions"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'ended')", name="ck_sessions_status"),
+        CheckConstraint("turn_count >= 0", name="ck_sessions_turn_count"),
+        Index("ix_sessions_user_persona", "user_id", "persona_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    persona_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(8), default="active")
+    opening: Mapped[str] = mapped_column(Text)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Denormalised count of turns: the compare-and-set target that keeps two tabs honest.
+    turn_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class TurnRow(Base):
+    __tablename__ = "turns"
+    __table_args__ = (
+        # The backstop for the compare-and-set in Store.append_turn: whatever happens in
+        # application code, a session can never hold two turns with the same index.
+        UniqueConstraint("session_id", "turn_index", name="uq_turns_session_index"),
+        CheckConstraint("turn_index >= 0", name="ck_turns_index"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("practice_sessions.id", ondelete="CASCADE")
+    )
+    # "index" is a reserved word in SQL; the attribute keeps the API's name.
+    index: Mapped[int] = mapped_column("turn_index", Integer)
+    learner: Mapped[str] = mapped_column(Text)
+    coded: Mapped[dict[str, Any]] = mapped_column(JSON)
+    reply: Mapped[str] = mapped_column(Text)
+    act: Mapped[str] = mapped_column(String(100))
+    receptivity: Mapped[float] = mapped_column(Float)
+    mood: Mapped[str] = mapped_column(String(100))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    unlocked: Mapped[list[str]] = mapped_column(JSON)
+    realiser: Mapped[str] = mapped_column(String(100))
+    fallback_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    # Deferred: the persona state grows with the conversation, so loading every turn's
+    # copy makes reading a long session many times slower; it is read only when asked for.
+    state_after: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- records handed to callers -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: UserRow) -> User:
+        return cls(row.id, row.username, row.display_name, row.role, row.created_at)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One exchange. ``state_after`` (the person's state after it) is None unless the
+    session was read with ``get_session(..., turn_states=True)``."""
+
+    session_id: str
+    index: int
+    learner: str
+    coded: dict[str, Any]
+    reply: str
+    act: str
+    receptivity: float
+    mood: str
+    changes: list[dict[str, Any]]
+    unlocked: list[str]
+    realiser: str
+    fallback_reason: str | None
+    state_after: dict[str, Any] | None
+    created_at: datetime
+    feedback: str = ""
+
+    @property
+    def code_result(self) -> CodeResult:
+        return CodeResult.from_dict(self.coded)
+
+    @classmethod
+    def from_row(cls, row: TurnRow, with_state: bool) -> Turn:
+        return cls(
+            session_id=row.session_id, index=row.index, learner=row.learner, coded=row.coded,
+            reply=row.reply, act=row.act, receptivity=row.receptivity, mood=row.mood,
+            changes=row.changes, unlocked=row.unlocked, realiser=row.realiser,
+            fallback_reason=row.fallback_reason,
+            state_after=row.state_after if with_state else None,
+            created_at=row.created_at, feedback=row.feedback,
+        )
+
+
+@dataclass(frozen=True)
+class PracticeSession:
+    """One conversation with one persona.
+
+    ``turns`` is the ordered list of turns when the session was read with
+    ``Store.get_session``, and None when it came from ``list_sessions`` (which does not
+    load them; ``turn_count`` is always there).
+    """
+
+    id: str
+    user_id: int
+    persona_id: str
+    status: str  # "active" | "ended"
+    opening: str
+    state: dict[str, Any]
+    report: dict[str, Any] | None
+    turn_count: int
+    created_at: datetime
+    updated_at: datetime
+    ended_at: datetime | None
+    turns: list[Turn] | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    @classmethod
+    def from_row(cls, row: SessionRow, turns: list[Turn] | None = None) -> PracticeSession:
+        return cls(
+            id=row.id, user_id=row.user_id, persona_id=row.persona_id, status=row.status,
+            opening=row.opening, state=row.state, report=row.report, turn_count=row.turn_count,
+            created_at=row.created_at, updated_at=row.updated_at, ended_at=row.ended_at,
+            turns=turns,
+        )
