@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser run test lint index bench evals clean
+.PHONY: setup browser postgres run test lint index bench evals clean
 
 setup: $(STAMP)
 
@@ -28,7 +28,13 @@ browser:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is not installed: the browser test will be skipped (apt-get install chromium)."; fi; }
 
-test: setup browser
+# PostgreSQL for the opt-in store tests (COACH_TEST_POSTGRES=1), from Debian's packages.
+postgres:
+	@if [ "$${COACH_TEST_POSTGRES:-0}" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "Installing PostgreSQL from Debian for the store tests..."; \
+	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
+
+test: setup browser postgres
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 

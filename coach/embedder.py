@@ -6,9 +6,12 @@ and short texts embed about five times faster on two cores.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -95,3 +98,60 @@ class Embedder:
 def get_embedder() -> Embedder:
     """The process-wide embedder, loaded on first use."""
     return Embedder()
+
+
+class CachedEmbedder:
+    """An embedder that remembers vectors on disk, keyed by the text's hash.
+
+    Persona lines and exemplar contexts are the same on every start; embedding them again
+    would cost seconds of start-up. Unknown texts are embedded and added; ``save()``
+    writes the cache atomically. Keys include the model id, so a new model starts afresh.
+    """
+
+    def __init__(self, base: Embedder, path: Path) -> None:
+        self.base = base
+        self.path = path
+        self.model_id = base.model_id
+        self._vectors: dict[str, np.ndarray] = {}
+        self._dirty = False
+        self._lock = threading.Lock()
+        if path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as data:
+                    keys, matrix = data["keys"], data["vectors"]
+                self._vectors = {str(k): matrix[i] for i, k in enumerate(keys)}
+            except (OSError, ValueError, KeyError):
+                self._vectors = {}  # a damaged cache is only a slower start
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha1(f"{self.model_id}\0{text}".encode()).hexdigest()
+
+    def embed(self, texts: Sequence[str], **kwargs: int) -> np.ndarray:
+        keys = [self._key(t) for t in texts]
+        with self._lock:
+            missing = [i for i, k in enumerate(keys) if k not in self._vectors]
+        if missing:
+            fresh = self.base.embed([texts[i] for i in missing], **kwargs)
+            with self._lock:
+                for row, i in enumerate(missing):
+                    self._vectors[keys[i]] = fresh[row]
+                self._dirty = True
+        with self._lock:
+            if not texts:
+                return np.zeros((0, DIMENSIONS), dtype=np.float32)
+            return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def save(self) -> None:
+        with self._lock:
+            if not self._dirty:
+                return
+            keys = np.array(list(self._vectors), dtype="U40")
+            matrix = np.stack(list(self._vectors.values())).astype(np.float32)
+            self._dirty = False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, keys=keys, vectors=matrix)
+        tmp.replace(self.path)

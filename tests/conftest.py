@@ -43,3 +43,24 @@ def indexed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     report = KnowledgeBase(s).index()
     assert not report.problems, report.problems
     return s
+
+
+@pytest.fixture(scope="session")
+def warm_data_dir(indexed_settings: Settings) -> Path:
+    """A data directory with the knowledge index and the start-up vector cache built once.
+
+    App tests copy it (``seed_data_dir``) so each launch starts like an ordinary restart
+    rather than a first run; the first-run path is measured by ``evals.bench app``.
+    """
+    from coach.service import CoachService
+
+    CoachService(indexed_settings).warm_up()
+    return indexed_settings.data_dir
+
+
+def seed_data_dir(warm: Path, target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for part in ("chroma", "cache"):
+        if (warm / part).exists():
+            shutil.copytree(warm / part, target / part, dirs_exist_ok=True)
+    return target

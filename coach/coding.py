@@ -1,0 +1,317 @@
+"""The utterance coder: an OARS code, a stance and named cues for every worker reply.
+
+Local, deterministic and fast. Each reply is split into sentences; all sentences of a
+batch (and the person's last words, for similarity) go through the bundled embedder in
+one call; hand-made features and the embedding feed two small softmax regressions
+trained on the project's own exemplars (``coach/data/coder.npz``). A reply of several
+sentences gets a code per sentence and a primary code by the exemplars' convention:
+confront whenever present, otherwise the highest of summary > complex reflection >
+simple reflection > affirmation > open question > closed question > advice > information
+> other.
+
+    coder = get_coder()
+    result = coder.code("So money's been the worry.", context="It's about money, mostly.")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from coach.codes import CODES, STANCES, CodeResult, HistoryTurn, InvalidReply, SentenceCode
+from coach.coding_cues import Evidence, build_cues, outcomes_score
+from coach.coding_features import (
+    N_SCALARS,
+    ContextInfo,
+    context_info,
+    index,
+    unit_features,
+)
+from coach.coding_model import MODEL_PATH, CoderModel
+from coach.coding_text import MAX_SENTENCES, Screen, screen, split_sentences
+from coach.embedder import DIMENSIONS, Embedder, get_embedder
+
+# Priority of codes within a multi-sentence reply (the exemplar files' convention);
+# confront overrides it whenever any sentence is confronting.
+PRIORITY: tuple[str, ...] = (
+    "summary", "reflection_complex", "reflection_simple", "affirmation", "open_question",
+    "closed_question", "advice", "information", "other",
+)
+_RANK = {code: i for i, code in enumerate(PRIORITY)}
+_RANK["confront"] = -1
+# Replies longer than this (or of three sentences or more) are coded sentence by sentence
+# under the "hybrid" rule; shorter ones as a whole, like the exemplars.
+LONG_REPLY_WORDS = 30
+
+
+def primary_by_priority(codes: Sequence[str]) -> str:
+    """The primary code of a reply from its sentences' codes."""
+    if not codes:
+        return "other"
+    return min(codes, key=lambda c: _RANK[c])
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """One reply to code, with what the person said just before and, optionally, the
+    conversation so far (oldest first). Without ``context`` the last person turn in
+    ``history`` is used."""
+
+    reply: str
+    context: str | None = None
+    history: Sequence[HistoryTurn] = ()
+
+
+@dataclass
+class Prepared:
+    """A reply after the cheap checks, before embedding."""
+
+    request: CodeRequest
+    screen: Screen
+    sentences: list[str]
+    ctx: ContextInfo
+    dropped_sentences: int = 0
+
+
+@dataclass
+class Featurised:
+    """Feature rows for a batch: one reply row per request, and one row per sentence."""
+
+    prepared: list[Prepared]
+    reply_scalars: np.ndarray  # (n, S)
+    reply_embeddings: np.ndarray  # (n, D)
+    sentence_scalars: list[np.ndarray] = field(default_factory=list)  # each (k_i, S)
+    sentence_embeddings: list[np.ndarray] = field(default_factory=list)  # each (k_i, D)
+
+
+def _split_context(request: CodeRequest) -> tuple[str, list[str]]:
+    """What the person just said and their earlier turns, from context and history."""
+    person = [t.text for t in request.history if t.speaker == "person" and t.text.strip()]
+    context = (request.context or "").strip()
+    if not context and person:
+        context = person.pop()
+    elif person and person[-1].strip() == context:
+        person.pop()
+    return context, person
+
+
+def prepare(request: CodeRequest) -> Prepared:
+    if not isinstance(request.reply, str):
+        raise InvalidReply(f"a reply must be text, not {type(request.reply).__name__}")
+    if not request.reply.strip():
+        raise InvalidReply("the reply is empty: type what you would say to the person")
+    scr = screen(request.reply)
+    context, earlier = _split_context(request)
+    ctx = context_info(context, tuple(earlier))
+    sentences = split_sentences(scr.text) if scr.uncodable is None else [scr.text]
+    dropped = max(len(sentences) - MAX_SENTENCES, 0)
+    return Prepared(request, scr, sentences[:MAX_SENTENCES], ctx, dropped)
+
+
+def featurise(prepared: list[Prepared], embedder: Embedder) -> Featurised:
+    """Embed every sentence of the batch in one call, then build the feature rows.
+
+    Similarity to what the person said is measured on words, not vectors: embedding the
+    context as well made no difference to cross-validated accuracy and doubled the cost.
+    """
+    texts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for p in prepared:
+        spans.append((len(texts), len(texts) + len(p.sentences)))
+        texts.extend(p.sentences)
+    vectors = embedder.embed(texts) if texts else np.zeros((0, DIMENSIONS), np.float32)
+
+    n = len(prepared)
+    reply_scalars = np.zeros((n, N_SCALARS), dtype=np.float32)
+    reply_embeddings = np.zeros((n, DIMENSIONS), dtype=np.float32)
+    out = Featurised(prepared, reply_scalars, reply_embeddings)
+    for i, (p, (start, end)) in enumerate(zip(prepared, spans, strict=True)):
+        sent_vecs = vectors[start:end]
+        # The reply's vector is the normalised mean of its sentences' vectors: one
+        # embedding pass serves both the sentence codes and the reply code.
+        mean = sent_vecs.mean(axis=0)
+        reply_embeddings[i] = mean / max(float(np.linalg.norm(mean)), 1e-9)
+        reply_scalars[i] = unit_features(
+            p.screen.text, p.ctx, n_sentences=len(p.sentences), sentence_texts=p.sentences
+        )
+        # A one-sentence reply is coded as a whole; only longer ones need sentence rows.
+        sent_rows = np.zeros((len(p.sentences), N_SCALARS), dtype=np.float32)
+        if len(p.sentences) == 1:
+            sent_rows[0] = reply_scalars[i]
+        else:
+            for j, sentence in enumerate(p.sentences):
+                sent_rows[j] = unit_features(sentence, p.ctx)
+        out.sentence_scalars.append(sent_rows)
+        out.sentence_embeddings.append(sent_vecs)
+    return out
+
+
+class Coder:
+    """Codes worker replies. Build one with ``get_coder()``; it is safe to share."""
+
+    def __init__(self, model: CoderModel, embedder: Embedder) -> None:
+        self.model = model
+        self.embedder = embedder
+        self.primary_rule = str(model.meta.get("primary_rule", "hybrid"))
+        self.unsure_reply = float(model.meta.get("unsure_reply", 0.5))
+        self.sure_sentence = float(model.meta.get("sure_sentence", 0.6))
+        self._codes = model.code.classes
+        self._stances = model.stance.classes
+        if set(self._codes) != set(CODES) or set(self._stances) != set(STANCES):
+            raise ValueError("the coder weights do not cover the current code vocabulary")
+
+    def code(
+        self, reply: str, context: str | None = None, history: Sequence[HistoryTurn] = ()
+    ) -> CodeResult:
+        return self.code_many([CodeRequest(reply, context, tuple(history))])[0]
+
+    def code_many(self, requests: Sequence[CodeRequest]) -> list[CodeResult]:
+        """Code a batch; raises InvalidReply (naming the position) if any reply is empty."""
+        prepared: list[Prepared] = []
+        for i, request in enumerate(requests):
+            try:
+                prepared.append(prepare(request))
+            except InvalidReply as exc:
+                if len(requests) == 1:
+                    raise
+                raise InvalidReply(f"reply {i + 1}: {exc}") from exc
+        return self.code_prepared(prepared)
+
+    def code_prepared(self, prepared: list[Prepared]) -> list[CodeResult]:
+        codable = [p for p in prepared if p.screen.uncodable is None]
+        results: dict[int, CodeResult] = {}
+        if codable:
+            feats = featurise(codable, self.embedder)
+            for p, result in zip(codable, self.code_features(feats), strict=True):
+                results[id(p)] = result
+        return [results.get(id(p)) or _uncodable(p) for p in prepared]
+
+    # -- decisions ---------------------------------------------------------------------
+
+    def probabilities(self, feats: Featurised) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+        """Reply-level code and stance probabilities, and per-sentence code probabilities."""
+        x_reply = self.model.design(feats.reply_scalars, feats.reply_embeddings)
+        p_code = self.model.code.proba(x_reply)
+        scale = float(self.model.meta.get("stance_code_scale", 0.0))
+        x_stance = np.hstack([x_reply, p_code * scale]) if scale > 0 else x_reply
+        p_stance = self.model.stance.proba(x_stance)
+        counts = [len(s) for s in feats.sentence_scalars]
+        if sum(counts):
+            x_sent = self.model.design(
+                np.vstack(feats.sentence_scalars), np.vstack(feats.sentence_embeddings)
+            )
+            flat = self.model.code.proba(x_sent)
+            p_sent = np.split(flat, np.cumsum(counts)[:-1])
+        else:
+            p_sent = [np.zeros((0, len(self._codes)))] * len(counts)
+        return p_code, p_stance, p_sent
+
+    def code_features(self, feats: Featurised) -> list[CodeResult]:
+        """Decide codes for an already featurised batch (training and evals reuse it)."""
+        p_code, p_stance, p_sent = self.probabilities(feats)
+        results = []
+        for i, p in enumerate(feats.prepared):
+            results.append(self._one(p, feats, i, p_code[i], p_stance[i], p_sent[i]))
+        return results
+
+    def _one(
+        self, p: Prepared, feats: Featurised, i: int, pc: np.ndarray, ps: np.ndarray,
+        psent: np.ndarray,
+    ) -> CodeResult:
+        codes = self._codes
+        reply_choice = codes[int(np.argmax(pc))]
+        long_reply = len(p.sentences) >= 3 or len(p.screen.text.split()) > LONG_REPLY_WORDS
+        if len(p.sentences) == 1:
+            primary, sentence_codes = reply_choice, [reply_choice]
+            confidence = float(pc.max())
+        elif self.primary_rule == "reply" or (self.primary_rule == "hybrid" and not long_reply):
+            primary = reply_choice
+            sentence_codes = _align(primary, psent, codes)
+            confidence = float(pc.max())
+            if self.primary_rule == "hybrid" and pc.max() < self.unsure_reply:
+                # The reply model is unsure (two acts in one short reply, a mix it saw
+                # rarely): fall back on the convention over confidently coded sentences.
+                sure = [codes[int(k)] for k, row in zip(psent.argmax(axis=1), psent, strict=True)
+                        if row.max() >= self.sure_sentence and codes[int(k)] != "summary"]
+                if sure:
+                    primary = primary_by_priority(sure)
+                    sentence_codes = _align(primary, psent, codes)
+                    k = codes.index(primary)
+                    confidence = float(psent[:, k].max())
+        else:
+            # A long turn is unlike the short exemplars as a whole but each sentence is
+            # like them: code the sentences and take the convention's strongest act.
+            sentence_codes = [codes[int(k)] for k in psent.argmax(axis=1)]
+            # A summary gathers the whole turn; one sentence of it is a reflection.
+            sentence_codes = ["reflection_complex" if c == "summary" else c
+                              for c in sentence_codes]
+            primary = "summary" if reply_choice == "summary" else primary_by_priority(sentence_codes)
+            k = codes.index(primary)
+            confidence = max(float(pc[k]), float(psent[:, k].max()))
+        stance = self._stances[int(np.argmax(ps))]
+        stance_probs = {s: float(ps[k]) for k, s in enumerate(self._stances)}
+        evidence = Evidence(
+            text=p.screen.text,
+            sentences=tuple(p.sentences),
+            sentence_codes=tuple(sentence_codes),
+            code=primary,
+            stance=stance,
+            context=p.ctx.last,
+            ctx_stems=p.ctx.last_stems,
+            earlier=p.ctx.earlier,
+            history=tuple(p.request.history),
+            scalars=feats.reply_scalars[i],
+            truncated=p.screen.truncated,
+            dropped_sentences=p.dropped_sentences,
+        )
+        return CodeResult(
+            code=primary,  # type: ignore[arg-type]
+            stance=stance,  # type: ignore[arg-type]
+            sentences=tuple(
+                SentenceCode(text=s, code=c)  # type: ignore[arg-type]
+                for s, c in zip(p.sentences, sentence_codes, strict=True)
+            ),
+            cues=build_cues(evidence),
+            confidence=round(confidence, 3),
+            outcomes_score=round(outcomes_score(primary, stance_probs), 3),
+            extra={
+                "code_probs": {c: round(float(pc[k]), 4) for k, c in enumerate(codes)},
+                "stance_probs": {s: round(v, 4) for s, v in stance_probs.items()},
+                "ctx_overlap": float(feats.reply_scalars[i][index("ctx_prec")]),
+            },
+        )
+
+
+def _align(primary: str, psent: np.ndarray, codes: Sequence[str]) -> list[str]:
+    """Sentence codes that agree with a primary code decided on the whole reply."""
+    out = [codes[int(k)] for k in psent.argmax(axis=1)]
+    if primary not in out and primary != "summary":
+        out[int(np.argmax(psent[:, codes.index(primary)]))] = primary
+    return out
+
+
+def _uncodable(p: Prepared) -> CodeResult:
+    reason = p.screen.uncodable or "could not be coded"
+    return CodeResult(
+        code="other",
+        stance="neutral",
+        sentences=(SentenceCode(text=p.screen.text, code="other"),),
+        cues=(reason,),
+        confidence=1.0,
+        outcomes_score=0.0,
+        extra={"uncodable": True},
+    )
+
+
+def load_coder(model_path: Path = MODEL_PATH, embedder: Embedder | None = None) -> Coder:
+    return Coder(CoderModel.load(model_path), embedder or get_embedder())
+
+
+@lru_cache(maxsize=1)
+def get_coder() -> Coder:
+    """The process-wide coder with the shipped weights (loaded once, never trained here)."""
+    return load_coder()

@@ -1,0 +1,221 @@
+"""Cues (short named reasons for a code and stance) and the outcomes score of a reply.
+
+Cues are built from what the coder actually saw (the matched phrases, the words shared
+with what the person said), so a trainee can check them against their own reply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from coach.codes import HistoryTurn
+from coach.coding_features import PATTERNS, index
+from coach.coding_text import STOPWORDS, stem, words
+
+# How far each code leans towards outcomes-focused practice (MITI: reflections and open
+# questions are MI-consistent; confronting and unsolicited advice are not). The stance
+# carries most of the score; the code tips it.
+CODE_LEAN: dict[str, float] = {
+    "summary": 1.0,
+    "reflection_complex": 1.0,
+    "reflection_simple": 0.7,
+    "affirmation": 0.7,
+    "open_question": 0.5,
+    "closed_question": -0.2,
+    "information": -0.2,
+    "advice": -0.4,
+    "confront": -1.0,
+    "other": 0.0,
+}
+STANCE_WEIGHT = 0.7
+
+
+def outcomes_score(code: str, stance_probs: Mapping[str, float]) -> float:
+    """-1 (paperwork-led) … +1 (outcomes-focused) for one reply."""
+    lean = stance_probs.get("outcomes", 0.0) - stance_probs.get("paperwork", 0.0)
+    score = STANCE_WEIGHT * lean + (1 - STANCE_WEIGHT) * CODE_LEAN.get(code, 0.0)
+    return float(np.clip(score, -1.0, 1.0))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    sentences: tuple[str, ...]
+    sentence_codes: tuple[str, ...]
+    code: str
+    stance: str
+    context: str
+    ctx_stems: frozenset[str]
+    earlier: tuple[frozenset[str], ...]
+    history: tuple[HistoryTurn, ...]
+    scalars: np.ndarray
+    truncated: bool = False
+    dropped_sentences: int = 0
+
+
+def _match(name: str, text: str) -> str | None:
+    m = PATTERNS[name].search(text)
+    return m.group(0).strip(" ,").lower() if m else None
+
+
+def _shared_words(text: str, stems: frozenset[str], limit: int = 3) -> list[str]:
+    """Words of the reply that the person also used, in reply order, without repeats."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for w in words(text):
+        s = stem(w)
+        if w in STOPWORDS or len(w) <= 2 or s not in stems or s in seen:
+            continue
+        seen.add(s)
+        out.append(w)
+        if len(out) == limit:
+            break
+    return out
+
+
+def _about(ws: list[str]) -> str:
+    return f" ({', '.join(ws)})" if ws else ""
+
+
+def _topics(text: str, turns: list[frozenset[str]], limit: int = 3) -> list[str]:
+    """One shared word per person turn drawn on (most recent first), for summary cues."""
+    out: list[str] = []
+    for stems in reversed(turns):
+        for w in sorted(_shared_words(text, stems, limit=6), key=len, reverse=True):
+            if w not in out:
+                out.append(w)
+                break
+        if len(out) == limit:
+            break
+    return out
+
+
+_WHAT_MATTERS = re.compile(
+    r"\b(matters?|important|hopes?|want|like to|would help|good day|good life|wish|enjoy)\b",
+    re.IGNORECASE,
+)
+
+
+def _asked_what_matters(history: tuple[HistoryTurn, ...]) -> bool:
+    return any(t.speaker == "worker" and "?" in t.text and _WHAT_MATTERS.search(t.text)
+               for t in history)
+
+
+def _code_cues(ev: Evidence) -> list[str]:
+    f = ev.scalars
+    t = ev.text
+    shared = _shared_words(t, ev.ctx_stems)
+    phrased_as_q = f[index("ends_q")] > 0
+    code = ev.code
+    if code == "open_question":
+        if f[index("rx_why")] > 0:
+            if ev.stance == "paperwork":
+                return ["asks why — open, but accusing"]
+            return ["asks why — open, though 'why' can sound like a challenge"]
+        if f[index("rx_tell_me")] > 0:
+            return [f"'{_match('tell_me', t)}…' invites their own account"]
+        if _WHAT_MATTERS.search(t):
+            return ["open question about what matters to them"]
+        return ["open question: leaves room for their own answer"]
+    if code == "closed_question":
+        if f[index("rx_permission")] > 0:
+            return ["asks permission (a closed question)"]
+        if re.search(r"\bdo you want to tell me\b", t, re.IGNORECASE):
+            return ["'do you want to tell me…?' can be answered yes or no"]
+        if f[index("wh_closedish")] > 0 or f[index("rx_fact_wh")] > 0:
+            return ["asks for a single fact (a closed question)"]
+        return ["closed question: invites a yes or no"]
+    if code in ("reflection_simple", "reflection_complex"):
+        cues = []
+        if code == "reflection_simple":
+            cues.append(f"restates their words{_about(shared)}" if shared
+                        else "restates what they just said")
+        else:
+            feeling = _match("feeling", t)
+            if feeling and feeling not in ev.context.lower():
+                cues.append(f"goes beyond their words: names a feeling ('{feeling}')")
+            elif shared:
+                cues.append(f"paraphrases what they said{_about(shared)} and adds meaning")
+            else:
+                cues.append("reflects the meaning behind what they said")
+        if phrased_as_q:
+            cues.append("a reflection, though phrased as a question")
+        return cues
+    if code == "summary":
+        topics = _topics(t, [*ev.earlier[-3:], ev.ctx_stems])
+        return [f"gathers several things they said{_about(topics)}" if len(topics) > 1
+                else "gathers several things they said"]
+    if code == "affirmation":
+        return ["recognises a strength or effort of theirs"]
+    if code == "advice":
+        if f[index("rx_permission")] > 0:
+            return ["asks permission before advising"]
+        return ["advises without asking permission"]
+    if code == "confront":
+        directive = _match("directive", t)
+        if directive:
+            return [f"directs or insists ('{directive}')"]
+        warning = _match("warning", t)
+        if warning:
+            return [f"warns of consequences ('{warning}')"]
+        return ["argues with or corrects what they said"]
+    if code == "information":
+        if f[index("rx_paperwork")] > 0:
+            return [f"gives information from the file or procedure ('{_match('paperwork', t)}')"]
+        return ["gives information"]
+    if f[index("rx_greeting")] > 0:
+        return ["greeting or courtesy"]
+    if f[index("rx_backchannel")] > 0:
+        return ["brief acknowledgement"]
+    return ["no codeable act (admin, filler or small talk)"]
+
+
+def _stance_cues(ev: Evidence) -> list[str]:
+    f = ev.scalars
+    t = ev.text
+    cues: list[str] = []
+    if ev.stance == "paperwork":
+        jargon = _match("jargon", t)
+        if jargon:
+            cues.append(f"uses jargon ('{jargon}')")
+        service = _match("service", t)
+        if service and ev.code in ("advice", "information", "confront", "closed_question") \
+                and not _asked_what_matters(ev.history):
+            cues.append(f"offers a service ('{service}') before asking what matters")
+        paperwork = _match("paperwork", t)
+        if paperwork and not jargon:
+            cues.append(f"procedure- or risk-led ('{paperwork}')")
+        if f[index("rx_deficit")] > 0:
+            cues.append(f"focuses on deficits ('{_match('deficit', t)}')")
+        if not cues:
+            cues.append("led by the worker's agenda rather than the person's")
+    elif ev.stance == "outcomes":
+        shared = _shared_words(t, ev.ctx_stems, limit=2)
+        if shared and ev.code not in ("reflection_simple", "reflection_complex", "summary"):
+            cues.append(f"uses their own words ({', '.join(shared)})")
+        if f[index("rx_affirm")] > 0 and ev.code != "affirmation":
+            cues.append("builds on their strengths")
+        if re.search(r"\b(times when|different|going well|working well|what works)\b", t,
+                     re.IGNORECASE):
+            cues.append("looks for times things were different or going well")
+        elif re.search(r"\b(hopes?|wish|want|would help|matters?|important to you)\b", t,
+                       re.IGNORECASE):
+            cues.append("curious about what matters to them and their hopes")
+        if not cues:
+            cues.append("follows the person's lead")
+    return cues
+
+
+def build_cues(ev: Evidence) -> tuple[str, ...]:
+    cues = _code_cues(ev) + _stance_cues(ev)
+    if len(ev.sentences) > 1:
+        cues.append(f"{len(ev.sentences)} sentences; the primary code follows the strongest act")
+    if ev.truncated or ev.dropped_sentences:
+        cues.append(f"long reply: coded on its first {len(ev.sentences)} sentences only")
+    seen: set[str] = set()
+    unique = [c for c in cues if not (c in seen or seen.add(c))]
+    return tuple(unique)

@@ -1,0 +1,150 @@
+"""Text handling for the coder: sentences, words, crude stems, and the checks that decide
+whether a reply can be coded at all (empty, emoji-only, not English, too long).
+
+Everything here is pure Python and cheap; the coder's time goes on the embedding call.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# A reply longer than this is coded on its opening only: the embedder reads at most 256
+# tokens per sentence anyway, and a trainee's turn in a conversation is rarely longer than
+# a few hundred words. The cue says so, so nothing is dropped silently.
+MAX_CHARS = 2000
+MAX_SENTENCES = 12
+
+_WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# A sentence ends at . ? or ! (possibly repeated, possibly followed by a closing quote)
+# when the next sentence starts with a capital, a digit or a quote. An ellipsis followed
+# by a lower-case word is a pause inside one sentence, as in the transcripts.
+_SPLIT_RE = re.compile(r"(?<=[.?!])[\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9])")
+_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", "etc.", "approx.", "no.")
+
+STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "can't", "cannot", "could", "couldn't", "did", "didn't", "do", "does", "doesn't", "doing", "don't", "down", "during", "each", "few", "for", "from", "further", "had", "hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's", "her", "here", "here's", "hers", "herself", "him", "himself", "his", "how", "how's", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "let's", "me", "more", "most", "mustn't", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same", "shan't", "she", "she'd", "she'll", "she's", "should", "shouldn't", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there", "there's", "these", "they", "they'd", "they'll", "they're", "they've", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't", "what", "what's", "when", "when's", "where", "where's", "which", "while", "who", "who's", "whom", "why", "why's", "with", "won't", "would", "wouldn't", "you", "you'd", "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves", "yeah", "yes", "okay", "ok", "oh", "um", "uh", "mm", "er", "erm", "well", "just", "really", "like", "know", "mean", "bit", "thing", "things", "kind", "sort", "get", "got", "go", "going", "gonna", "said", "say", "saying", "tell", "told", "think", "suppose", "actually", "lot", "lots", "stuff", "way", "right", "also", "still", "even", "much", "many", "one", "anyway", "maybe", "quite", "something", "anything", "everything", "nothing", "sounds", "sound", "seems", "seem", "feel", "feeling", "felt", "you'd", "want", "wanted", "wanting", "make", "made", "let", "will", "shall", "may", "might", "must", "need", "needs", "now", "then", "there's", "cos", "'cause", "since", "ago", "back", "around"]
+)
+def normalise(text: str) -> str:
+    """NFKC, curly quotes to straight, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> list[str]:
+    return _WORD_RE.findall(text.lower().replace("’", "'"))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A deliberately crude stemmer: enough to match 'worried'/'worry', 'kids'/'kid'."""
+    w = word.lower()
+    if w.endswith("'s"):
+        w = w[:-2]
+    for suffix, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""),
+                         ("ly", ""), ("s", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            w = w[: -len(suffix)] + repl
+            break
+    # Doubled final consonant left by -ing/-ed ("stopped" -> "stopp" -> "stop").
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]
+    return w
+
+
+def content_stems(text: str) -> set[str]:
+    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2}
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a reply into sentences; never returns an empty list for non-empty text."""
+    text = normalise(text)
+    if not text:
+        return []
+    pieces = _SPLIT_RE.split(text)
+    sentences: list[str] = []
+    for piece in pieces:
+        piece = piece.strip()
+        if not piece:
+            continue
+        # Re-join a split made after a title or abbreviation ("Mr. Britton").
+        if sentences and sentences[-1].lower().split()[-1] in _ABBREVIATIONS:
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    # A fragment of one or two words ("Okay.", "Yeah?") stays its own sentence: MITI codes
+    # it separately, and it must not drag a reflection towards "other".
+    return sentences or [text]
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the pre-checks found: the text to code and, if it cannot be coded, why."""
+
+    text: str
+    truncated: bool = False
+    uncodable: str | None = None  # a cue explaining why the reply was not coded
+
+
+def has_letters(text: str) -> bool:
+    return any(unicodedata.category(ch).startswith("L") for ch in text)
+
+
+@lru_cache(maxsize=1)
+def _english_vocabulary() -> frozenset[str]:
+    """Whole words in the bundled MiniLM tokenizer's vocabulary (English WordPiece).
+
+    An English word, even jargon, is nearly always one entry; words of other languages
+    mostly are not. Loaded once, only for replies that need the check.
+    """
+    from coach.offline import minilm_files
+
+    _, tokenizer_path = minilm_files()
+    vocab = json.loads(tokenizer_path.read_text(encoding="utf-8"))["model"]["vocab"]
+    return frozenset(w for w in vocab if w.isalpha() or "'" in w)
+
+
+def looks_english(text: str) -> bool:
+    """True unless the reply is clearly in another language or script.
+
+    Mostly non-Latin letters means another script. In Latin script, a reply of four or
+    more words is English when most of its words are whole words of the embedder's
+    English vocabulary (measured: 0.9 for English replies with jargon, 0.25-0.6 for
+    French, Welsh, Spanish and German); shorter replies are given the benefit of the doubt.
+    """
+    letters = [ch for ch in text if unicodedata.category(ch).startswith("L")]
+    if not letters:
+        return False
+    latin = sum(1 for ch in letters if ch.isascii())
+    if latin / len(letters) < 0.7:
+        return False
+    # Names ("Nain Ceri and Taid Vaughn") are not evidence either way: skip capitalised
+    # words after the first.
+    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", normalise(text))
+    ws = [t.lower() for i, t in enumerate(tokens) if i == 0 or not t[0].isupper()]
+    if len(ws) < 4:
+        return True
+    vocabulary = _english_vocabulary()
+    known = sum(1 for w in ws if w in vocabulary or w.split("'")[0] in vocabulary)
+    return known / len(ws) >= 0.7
+
+
+def screen(text: str) -> Screen:
+    """Normalise and vet a reply; the caller has already rejected empty input."""
+    text = normalise(text)
+    truncated = False
+    if len(text) > MAX_CHARS:
+        cut = text[:MAX_CHARS]
+        # End on a sentence boundary if there is one reasonably near the limit.
+        end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+        text = cut[: end + 1] if end > MAX_CHARS // 2 else cut
+        truncated = True
+    if not has_letters(text):
+        return Screen(text, truncated, "no words to code (only symbols or emoji)")
+    if not looks_english(text):
+        return Screen(text, truncated, "does not look like English; the coder reads English only")
+    return Screen(text, truncated)

@@ -1,0 +1,417 @@
+"""The application API: what the web app (and tests) ask of Outcomes Coach.
+
+The service owns a practice session: it validates the trainee's message, asks the persona
+engine to react, stores the turn with the person's new state in one transaction, and
+builds the report at the end. Session state lives in the database, so a restarted app
+(or another replica) carries on where the conversation was.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from coach.codes import CODE_LABELS, STANCE_LABELS, CodeResult, InvalidReply
+from coach.knowledge import KnowledgeBase, Passage, SearchError
+from coach.personas import PersonaCard, load_personas
+from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
+from coach.settings import Settings
+from coach.store import PracticeSession, Store, StoreConflict, User
+
+Progress = Callable[[str], None]
+
+
+class ServiceError(ValueError):
+    """A request the service refuses; the message is shown to the user as it is."""
+
+
+class NotAllowed(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    name: str
+    age: int | None
+    role_of_trainee: str
+    situation: str
+    why_visiting: str
+    your_goal: str
+
+
+@dataclass(frozen=True)
+class TurnView:
+    index: int
+    learner: str
+    reply: str
+    code: str
+    stance: str
+    cues: tuple[str, ...]
+    mood: str
+    receptivity: float
+    changes: tuple[tuple[str, float], ...]
+    unlocked: tuple[str, ...]  # display titles of items unlocked on this turn
+    feedback: str = ""
+    realiser: str = "scripted"
+    fallback_reason: str | None = None
+
+    @property
+    def code_label(self) -> str:
+        return CODE_LABELS.get(self.code, self.code)
+
+    @property
+    def stance_label(self) -> str:
+        return STANCE_LABELS.get(self.stance, self.stance)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """What the trainee may see of a session: never a locked hidden item."""
+
+    id: str
+    persona_id: str
+    persona_name: str
+    opening: str
+    status: str
+    turns: tuple[TurnView, ...]
+    mood: str
+    receptivity: float
+    start_receptivity: float
+    uncovered: tuple[str, ...]  # titles of unlocked items
+    still_hidden: int
+    notice: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.status == "ended"
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    session_id: str
+    persona_name: str
+    started: str
+    status: str
+    turns: int
+    indicators: dict[str, Any] = field(default_factory=dict)
+
+
+class CoachService:
+    """One per process. Heavy parts (coder, persona indexes, knowledge base) load lazily
+    or in ``warm_up``; everything per-session comes from the store on each call."""
+
+    def __init__(self, settings: Settings, *, store: Store | None = None,
+                 coder: Any | None = None, chat_model: Any | None = None) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.database_url)
+        self.personas: dict[str, PersonaCard] = load_personas(settings.knowledge.dir / "personas")
+        self.knowledge = KnowledgeBase(settings)
+        self._coder = coder
+        self._chat_model = chat_model
+        self._engines: dict[str, RoleplayEngine] = {}
+        self._engines_lock = threading.Lock()
+        self._session_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+
+    # --- start-up --------------------------------------------------------------------
+
+    @property
+    def coder(self) -> Any:
+        if self._coder is None:
+            from coach.coding import get_coder
+
+            self._coder = get_coder()
+        return self._coder
+
+    @cached_property
+    def realiser(self) -> Any:
+        """Scripted by default; with a model configured, the model phrases the line the
+        engine chose and falls back to the scripted line (saying why) when it fails."""
+        from coach.realisers import LLMRealiser, ScriptedRealiser
+
+        model = self._chat_model
+        if model is None and self.settings.llm.enabled:
+            from coach.llm import chat_model_from_settings
+
+            model = chat_model_from_settings(self.settings.llm)
+        if model is None:
+            return ScriptedRealiser()
+        return LLMRealiser(model, retriever=self._voice_snippets, max_tokens=self.settings.llm.max_tokens)
+
+    def _voice_snippets(self, query: str) -> list[str]:
+        """Transcript passages that give the model the person's way of speaking."""
+        try:
+            return [p.text for p in self.knowledge.search(query, k=2, kind="transcript")]
+        except SearchError:
+            return []
+
+    @cached_property
+    def vectors(self) -> Any:
+        """The bundled embedder behind an on-disk cache of the vectors every start needs."""
+        from coach.embedder import CachedEmbedder, get_embedder
+
+        return CachedEmbedder(get_embedder(), self.settings.data_dir / "cache" / "vectors.npz")
+
+    @cached_property
+    def exemplars(self) -> Any:
+        from coach.feedback import ExemplarIndex
+
+        return ExemplarIndex.load(self.settings.knowledge.dir / "exemplars", embedder=self.vectors)
+
+    def engine(self, persona_id: str) -> RoleplayEngine:
+        with self._engines_lock:
+            if persona_id not in self._engines:
+                card = self.personas.get(persona_id)
+                if card is None:
+                    raise ServiceError(f"There is no scenario called {persona_id!r}.")
+                self._engines[persona_id] = RoleplayEngine(card, self.coder, self.realiser,
+                                                           embedder=self.vectors)
+            return self._engines[persona_id]
+
+    def warm_up(self, progress: Progress | None = None) -> float:
+        """Load everything a first turn would otherwise wait for; returns seconds taken."""
+        say = progress or (lambda _m: None)
+        started = time.perf_counter()
+        say("Loading the coder…")
+        _ = self.coder
+        say("Preparing the people you can talk to…")
+        for persona_id in self.personas:
+            self.engine(persona_id)
+        say("Checking the guidance library…")
+        self.knowledge.ensure_indexed(progress=say)
+        _ = self.exemplars
+        self.vectors.save()
+        return time.perf_counter() - started
+
+    # --- accounts --------------------------------------------------------------------
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        if not username or not password:
+            return None
+        return self.store.authenticate(username.strip(), password)
+
+    def user(self, user_id: int) -> User:
+        user = self.store.get_user(user_id)
+        if user is None:
+            raise NotAllowed("Your account no longer exists; please sign in again.")
+        return user
+
+    # --- scenarios and sessions ------------------------------------------------------
+
+    def scenarios(self) -> list[Scenario]:
+        return [
+            Scenario(id=c.id, name=c.brief.name, age=c.brief.age, role_of_trainee=c.brief.role_of_trainee,
+                     situation=c.brief.situation, why_visiting=c.brief.why_visiting,
+                     your_goal=c.brief.your_goal)
+            for c in sorted(self.personas.values(), key=lambda c: c.brief.name)
+        ]
+
+    def start_session(self, user: User, persona_id: str, resume: bool = True) -> SessionView:
+        """Resume the trainee's unfinished conversation with this person, or start one."""
+        engine = self.engine(persona_id)
+        if resume:
+            active = self.store.latest_active_session(user.id, persona_id)
+            if active is not None:
+                view = self._view(self.store.get_session(active.id))
+                return _with_notice(view, f"Welcome back: your conversation with "
+                                          f"{view.persona_name} is where you left it.")
+        state = engine.start(seed=int(time.time_ns() % 1_000_000))
+        opening = engine.opening(state)
+        session = self.store.create_session(user.id, persona_id, state.to_dict(), opening)
+        return self._view(self.store.get_session(session.id))
+
+    def session(self, user: User, session_id: str) -> SessionView:
+        return self._view(self._owned(user, session_id))
+
+    def take_turn(self, user: User, session_id: str, text: str) -> SessionView:
+        message = (text or "").strip()
+        if not message:
+            raise ServiceError("Your message was empty, so nothing was sent. Type what you would say.")
+        limit = self.settings.app.max_message_chars
+        if len(message) > limit:
+            raise ServiceError(f"Messages are limited to {limit:,} characters (yours has "
+                               f"{len(message):,}). Nobody says that much in one go: try a shorter reply.")
+        with self._lock_for(session_id):
+            session = self._owned(user, session_id)
+            if session.status != "active":
+                raise ServiceError("This conversation has ended. Start a new one to practise again.")
+            engine = self.engine(session.persona_id)
+            state = PersonaState.from_dict(session.state)
+            try:
+                outcome = engine.respond(state, message)
+            except InvalidReply as exc:
+                raise ServiceError(str(exc)) from exc
+            except ConversationEnded as exc:
+                raise ServiceError(str(exc)) from exc
+            feedback = self._turn_feedback(outcome.coded)
+            try:
+                self.store.append_turn(
+                    session_id, session.turn_count, learner=message, coded=outcome.coded.to_dict(),
+                    reply=outcome.reply, act=outcome.act, receptivity=outcome.receptivity,
+                    mood=outcome.mood, changes=[{"reason": c.reason, "delta": c.delta} for c in outcome.changes],
+                    unlocked=list(outcome.unlocked), realiser=outcome.realiser,
+                    fallback_reason=outcome.fallback_reason, feedback=feedback,
+                    state_after=state.to_dict(),
+                )
+            except StoreConflict:
+                view = self._view(self.store.get_session(session_id))
+                return _with_notice(view, "This conversation moved on in another window; here it is "
+                                          "as it stands now. Your last message was not sent.")
+            if outcome.ended:
+                self._finish(user, session_id)
+            view = self._view(self.store.get_session(session_id))
+        if outcome.fallback_reason:
+            return _with_notice(view, "The language model could not be used for that reply, so the "
+                                      f"scripted person answered instead ({outcome.fallback_reason}).")
+        return view
+
+    def hint(self, user: User, session_id: str) -> Any:
+        from coach.feedback import hint_for
+
+        session = self._owned(user, session_id)
+        state = PersonaState.from_dict(session.state)
+        history = [(speaker, text) for speaker, text in state.history]
+        context = next((t for s, t in reversed(history) if s == "person"), session.opening)
+        last_codes = [CodeResult.from_dict(t.coded) for t in session.turns[-6:]]
+        return hint_for(context, history, last_codes, session.persona_id, self._search_guidance,
+                        self.exemplars)
+
+    def end_session(self, user: User, session_id: str) -> Any:
+        with self._lock_for(session_id):
+            session = self._owned(user, session_id)
+            if session.status == "ended" and session.report:
+                from coach.report import SessionReport
+
+                return SessionReport.from_dict(session.report)
+            return self._finish(user, session_id)
+
+    def report(self, user: User, session_id: str) -> Any:
+        from coach.report import SessionReport
+
+        session = self._owned(user, session_id)
+        if not session.report:
+            raise ServiceError("This conversation has no report yet: end it first.")
+        return SessionReport.from_dict(session.report)
+
+    def history(self, user: User) -> list[HistoryRow]:
+        rows = []
+        for s in self.store.list_sessions(user.id):
+            card = self.personas.get(s.persona_id)
+            indicators = {}
+            if s.report:
+                indicators = {i["name"]: i for i in s.report.get("indicators", [])}
+            rows.append(HistoryRow(
+                session_id=s.id, persona_name=card.brief.name if card else s.persona_id,
+                started=s.created_at.strftime("%d %b %Y %H:%M"), status=s.status,
+                turns=s.turn_count, indicators=indicators,
+            ))
+        return rows
+
+    def trend_png(self, user: User, path: Path) -> Path | None:
+        """The trainee's indicators across their ended sessions, oldest first."""
+        from coach.trend import trend_png
+
+        ended = [s for s in reversed(self.store.list_sessions(user.id, status="ended")) if s.report]
+        return trend_png([(s.created_at.strftime("%d %b"), s.report) for s in ended], path)
+
+    # --- internals -------------------------------------------------------------------
+
+    def _finish(self, user: User, session_id: str) -> Any:
+        from coach.report import HiddenItemResult, TurnRecord, build_report
+
+        session = self._owned(user, session_id)
+        engine = self.engine(session.persona_id)
+        state = PersonaState.from_dict(session.state)
+        engine.finish(state)
+        debrief = engine.debrief(state)
+        turns = [
+            TurnRecord(index=t.index + 1, learner=t.learner, coded=CodeResult.from_dict(t.coded),
+                       reply=t.reply, receptivity=t.receptivity, mood=t.mood, unlocked=list(t.unlocked))
+            for t in session.turns
+        ]
+        hidden = [
+            HiddenItemResult(id=i["id"], title=i["title"], unlocked=i["unlocked"],
+                             turn_index=i["unlocked_at"], kind=i["kind"])
+            for i in debrief["items"]
+        ]
+        report = build_report(debrief["name"], turns, hidden, self._search_guidance,
+                              debrief["start_receptivity"])
+        try:
+            self.store.end_session(session_id, report.to_dict(), state_after=state.to_dict())
+        except StoreConflict:
+            # Another window or replica ended it first: its report is the one kept.
+            from coach.report import SessionReport
+
+            stored = self.store.get_session(session_id)
+            if stored.report:
+                return SessionReport.from_dict(stored.report)
+            raise
+        return report
+
+    def _search_guidance(self, query: str) -> list[Passage]:
+        try:
+            return self.knowledge.search(query, k=6, kind="guidance")
+        except SearchError:
+            return []
+
+    def _turn_feedback(self, coded: CodeResult) -> str:
+        from coach.feedback import turn_feedback
+
+        return turn_feedback(coded, search=None)
+
+    def _owned(self, user: User, session_id: str) -> PracticeSession:
+        from coach.store import SessionNotFound
+
+        try:
+            session = self.store.get_session(session_id)
+        except SessionNotFound as exc:
+            raise ServiceError("That conversation could not be found.") from exc
+        if session.user_id != user.id and user.role != "supervisor":
+            # Trainees see only their own sessions; say no more than "not found".
+            raise ServiceError("That conversation could not be found.")
+        return session
+
+    def _lock_for(self, session_id: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._session_locks.setdefault(session_id, threading.Lock())
+
+    def _view(self, session: PracticeSession) -> SessionView:
+        engine = self.engine(session.persona_id)
+        state = PersonaState.from_dict(session.state)
+        public = engine.public_view(state)
+        turns = []
+        for t in session.turns:
+            coded = CodeResult.from_dict(t.coded)
+            turns.append(TurnView(
+                index=t.index, learner=t.learner, reply=t.reply, code=coded.code, stance=coded.stance,
+                cues=coded.cues, mood=t.mood, receptivity=t.receptivity,
+                changes=tuple((c["reason"], float(c["delta"])) for c in t.changes),
+                unlocked=tuple(engine.card.item(i).title for i in t.unlocked),
+                feedback=t.feedback, realiser=t.realiser, fallback_reason=t.fallback_reason,
+            ))
+        return SessionView(
+            id=session.id, persona_id=session.persona_id, persona_name=engine.card.brief.name,
+            opening=session.opening, status=session.status, turns=tuple(turns),
+            mood=public["mood"], receptivity=float(public["receptivity"]),
+            start_receptivity=state.start_receptivity,
+            uncovered=tuple(u["title"] for u in public["unlocked"]),
+            still_hidden=int(public["still_hidden"]),
+        )
+
+
+def _with_notice(view: SessionView, notice: str) -> SessionView:
+    from dataclasses import replace
+
+    return replace(view, notice=notice)
+
+
+def default_report_dir(settings: Settings) -> Path:
+    path = settings.data_dir / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,209 @@
+"""The practice room: a Gradio Blocks app built by ``build_app(service)``.
+
+It holds no business logic: every handler asks the service and renders the answer. The
+signed-in user and the open session live in per-browser ``gr.State`` on the server, so a
+browser cannot claim to be someone else.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from coach.service import CoachService, ServiceError, SessionView
+from coach.ui import render
+
+TITLE = "Outcomes Coach"
+WELCOME = (
+    "Practise ‘what matters’ conversations. Choose a person, read the brief, and talk with them. "
+    "Each reply you type is coded against OARS — open questions, affirmations, reflections and "
+    "summaries — and the person reacts to how you speak to them."
+)
+
+
+def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Blocks:
+    exports = export_dir or Path(tempfile.mkdtemp(prefix="coach-exports-"))
+    exports.mkdir(parents=True, exist_ok=True)
+    scenarios = {s.id: s for s in service.scenarios()}
+    choices = [(f"{s.name}" + (f", {s.age}" if s.age else ""), s.id) for s in scenarios.values()]
+
+    def current_user(user_id: int | None) -> Any:
+        if not user_id:
+            raise gr.Error("Please sign in first.")
+        return service.user(user_id)
+
+    def practice_outputs(view: SessionView) -> tuple[Any, ...]:
+        return (view.id, render.chat_messages(view), render.mood_html(view),
+                render.notice_html(view.notice), gr.update(interactive=not view.ended))
+
+    # --- handlers ----------------------------------------------------------------------
+
+    def sign_in(username: str, password: str) -> tuple[Any, ...]:
+        user = service.authenticate(username, password)
+        if user is None:
+            return (None, gr.update(visible=True), gr.update(visible=False),
+                    render.notice_html("That username and password do not match an account."), "")
+        greeting = f"Signed in as **{user.display_name or user.username}** ({user.role})."
+        return user.id, gr.update(visible=False), gr.update(visible=True), "", greeting
+
+    def sign_out() -> tuple[Any, ...]:
+        return (None, None, gr.update(visible=True), gr.update(visible=False), "", [], "", "")
+
+    def show_brief(persona_id: str | None) -> str:
+        if not persona_id or persona_id not in scenarios:
+            return "Choose someone to talk to."
+        return render.brief_markdown(scenarios[persona_id])
+
+    def start(user_id: int | None, persona_id: str | None) -> tuple[Any, ...]:
+        user = current_user(user_id)
+        if not persona_id:
+            raise gr.Error("Choose someone to talk to first.")
+        try:
+            view = service.start_session(user, persona_id)
+        except ServiceError as exc:
+            raise gr.Error(str(exc)) from exc
+        return practice_outputs(view)
+
+    def new_conversation(user_id: int | None, persona_id: str | None) -> tuple[Any, ...]:
+        user = current_user(user_id)
+        if not persona_id:
+            raise gr.Error("Choose someone to talk to first.")
+        return practice_outputs(service.start_session(user, persona_id, resume=False))
+
+    def send(user_id: int | None, session_id: str | None, text: str) -> tuple[Any, ...]:
+        user = current_user(user_id)
+        if not session_id:
+            raise gr.Error("Start a conversation first.")
+        try:
+            view = service.take_turn(user, session_id, text)
+        except ServiceError as exc:
+            # The message stays in the box so nothing the trainee typed is lost.
+            current = service.session(user, session_id)
+            return (render.chat_messages(current), render.mood_html(current),
+                    render.notice_html(str(exc)), text,
+                    gr.update(interactive=not current.ended))
+        return (*practice_outputs(view)[1:4], "", gr.update(interactive=not view.ended))
+
+    def hint(user_id: int | None, session_id: str | None) -> str:
+        user = current_user(user_id)
+        if not session_id:
+            raise gr.Error("Start a conversation first.")
+        return service.hint(user, session_id).to_markdown()
+
+    def end(user_id: int | None, session_id: str | None) -> tuple[Any, ...]:
+        user = current_user(user_id)
+        if not session_id:
+            raise gr.Error("Start a conversation first.")
+        report = service.end_session(user, session_id)
+        view = service.session(user, session_id)
+        md_path = exports / f"outcomes-coach-{session_id}.md"
+        json_path = exports / f"outcomes-coach-{session_id}.json"
+        md_path.write_text(report.to_markdown(), encoding="utf-8")
+        json_path.write_text(report.to_json(), encoding="utf-8")
+        png = report.timeline_png(exports / f"outcomes-coach-{session_id}.png")
+        return (report.to_markdown(), str(png), gr.update(value=str(md_path), visible=True),
+                gr.update(value=str(json_path), visible=True), render.mood_html(view),
+                gr.update(interactive=False), gr.Tabs(selected="report"))
+
+    def history(user_id: int | None) -> tuple[Any, ...]:
+        user = current_user(user_id)
+        rows = service.history(user)
+        trend = service.trend_png(user, exports / f"trend-{user.id}.png") if rows else None
+        return render.history_rows(rows), (str(trend) if trend else None)
+
+    # --- layout ------------------------------------------------------------------------
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+        user_state = gr.State(None)
+        session_state = gr.State(None)
+        gr.Markdown(f"# {TITLE}\n{WELCOME}")
+
+        with gr.Column(visible=True, elem_id="signin") as signin_panel:
+            gr.Markdown("## Sign in")
+            username = gr.Textbox(label="Username", elem_id="username")
+            password = gr.Textbox(label="Password", type="password", elem_id="password")
+            signin_btn = gr.Button("Sign in", variant="primary", elem_id="signin-btn")
+            signin_msg = gr.HTML()
+
+        with gr.Column(visible=False, elem_id="main") as main_panel:
+            with gr.Row():
+                greeting = gr.Markdown()
+                signout_btn = gr.Button("Sign out", size="sm", scale=0)
+            with gr.Tabs() as tabs:
+                with gr.Tab("Practice", id="practice"), gr.Row():
+                    with gr.Column(scale=1, min_width=260):
+                        persona = gr.Dropdown(choices=choices, label="Who will you talk to?",
+                                              value=None, elem_id="persona")
+                        brief = gr.Markdown("Choose someone to talk to.")
+                        start_btn = gr.Button("Start or resume", variant="primary",
+                                              elem_id="start-btn")
+                        new_btn = gr.Button("Start again with a new conversation", size="sm")
+                    with gr.Column(scale=2, min_width=380):
+                        notice = gr.HTML()
+                        chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat",
+                                          feedback_options=None, buttons=["copy"])
+                        message = gr.Textbox(label="Your reply", lines=2, max_lines=6,
+                                             placeholder="Type what you would say, then press Send",
+                                             elem_id="message")
+                        with gr.Row():
+                            send_btn = gr.Button("Send", variant="primary", elem_id="send-btn")
+                            hint_btn = gr.Button("Hint", elem_id="hint-btn")
+                            end_btn = gr.Button("End session", variant="stop", elem_id="end-btn")
+                        hint_box = gr.Markdown(elem_id="hint")
+                    with gr.Column(scale=1, min_width=240):
+                        mood = gr.HTML(elem_id="mood")
+                with gr.Tab("Report", id="report"):
+                    report_md = gr.Markdown("End a conversation to see its report here.",
+                                            elem_id="report-md")
+                    timeline = gr.Image(label="Turn by turn", type="filepath", interactive=False)
+                    with gr.Row():
+                        download_md = gr.DownloadButton("Download report (Markdown)", visible=False)
+                        download_json = gr.DownloadButton("Download report (JSON)", visible=False)
+                with gr.Tab("History", id="history"):
+                    refresh_btn = gr.Button("Refresh", size="sm")
+                    history_table = gr.Dataframe(headers=render.HISTORY_HEADERS, interactive=False,
+                                                 wrap=True)
+                    trend = gr.Image(label="Your trend across sessions", type="filepath",
+                                     interactive=False)
+
+        # --- wiring ------------------------------------------------------------------------
+        signin_event = signin_btn.click(
+            sign_in, [username, password], [user_state, signin_panel, main_panel, signin_msg, greeting],
+            api_name="sign_in",
+        )
+        password.submit(sign_in, [username, password],
+                        [user_state, signin_panel, main_panel, signin_msg, greeting], api_name=False)
+        signin_event.then(lambda: "", None, password, api_name=False)
+        signout_btn.click(sign_out, None, [user_state, session_state, signin_panel, main_panel,
+                                           greeting, chat, mood, notice], api_name="sign_out")
+        persona.change(show_brief, persona, brief, api_name=False)
+        practice = [session_state, chat, mood, notice, send_btn]
+        start_btn.click(start, [user_state, persona], practice, api_name="start")
+        new_btn.click(new_conversation, [user_state, persona], practice, api_name="new_conversation")
+        turn_outputs = [chat, mood, notice, message, send_btn]
+        send_btn.click(send, [user_state, session_state, message], turn_outputs, api_name="send")
+        message.submit(send, [user_state, session_state, message], turn_outputs, api_name=False)
+        hint_btn.click(hint, [user_state, session_state], hint_box, api_name="hint")
+        end_btn.click(end, [user_state, session_state],
+                      [report_md, timeline, download_md, download_json, mood, send_btn, tabs],
+                      api_name="end")
+        refresh_btn.click(history, user_state, [history_table, trend], api_name="history")
+
+    app.queue(default_concurrency_limit=8)
+    return app
+
+
+def launch_kwargs(host: str, port: int) -> dict[str, Any]:
+    """How app.py launches the app: on this machine only, no share link, no analytics."""
+    return {
+        "server_name": host,
+        "server_port": port,
+        "share": False,
+        "css": render.CSS,
+        "theme": gr.themes.Soft(),
+        "footer_links": [],
+        "show_error": True,
+    }

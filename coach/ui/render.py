@@ -1,0 +1,119 @@
+"""Turn service views into the HTML and Markdown the practice room shows.
+
+Pure functions of their inputs, so they are tested without a browser. Everything the
+trainee typed is escaped before it is put into HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from coach.service import HistoryRow, Scenario, SessionView, TurnView
+
+CSS = """
+.chips {margin-top: 6px; display: flex; flex-wrap: wrap; gap: 4px;}
+.chip {display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 0.78em;
+       font-weight: 600; border: 1px solid transparent;}
+.chip.code {background: #e8eefc; color: #1d3f91; border-color: #b8c8f2;}
+.chip.stance-outcomes {background: #e3f5e8; color: #14632f; border-color: #a9dcb8;}
+.chip.stance-neutral {background: #f1f1f1; color: #444; border-color: #d5d5d5;}
+.chip.stance-paperwork {background: #fdeaea; color: #8a1f1f; border-color: #f0b4b4;}
+.cue {font-size: 0.8em; opacity: 0.8; margin-top: 2px;}
+.mood-card {padding: 10px 12px; border-radius: 10px; border: 1px solid #ddd;}
+.mood-label {font-size: 1.15em; font-weight: 700;}
+.meter {height: 10px; background: #eee; border-radius: 6px; overflow: hidden; margin: 6px 0;}
+.meter > div {height: 100%; background: linear-gradient(90deg, #d9534f, #f0ad4e, #5cb85c);}
+.change-up {color: #14632f;} .change-down {color: #8a1f1f;}
+.notice {padding: 8px 12px; border-radius: 8px; background: #fff7e0; border: 1px solid #f0d890;}
+"""
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def brief_markdown(scenario: Scenario) -> str:
+    age = f", {scenario.age}" if scenario.age else ""
+    return (
+        f"### {scenario.name}{age}\n\n"
+        f"**You are:** {scenario.role_of_trainee}\n\n"
+        f"**The situation:** {scenario.situation}\n\n"
+        f"**Why you are visiting:** {scenario.why_visiting}\n\n"
+        f"**Your goal:** {scenario.your_goal}"
+    )
+
+
+def chips_html(turn: TurnView) -> str:
+    cue = f'<div class="cue">{_esc("; ".join(turn.cues[:2]))}</div>' if turn.cues else ""
+    return (
+        f'<div class="chips"><span class="chip code">{_esc(turn.code_label)}</span>'
+        f'<span class="chip stance-{_esc(turn.stance)}">{_esc(turn.stance_label)}</span></div>{cue}'
+    )
+
+
+def chat_messages(view: SessionView) -> list[dict[str, str]]:
+    """The conversation as chatbot messages, each trainee line with its coding chips."""
+    messages = [{"role": "assistant", "content": _esc(view.opening)}]
+    for turn in view.turns:
+        messages.append({"role": "user", "content": f"{_esc(turn.learner)}{chips_html(turn)}"})
+        messages.append({"role": "assistant", "content": _esc(turn.reply)})
+    return messages
+
+
+def mood_html(view: SessionView) -> str:
+    """The person's mood, what changed it on the last turn, and what has been uncovered."""
+    width = max(0.0, min(1.0, view.receptivity)) * 100
+    parts = [
+        '<div class="mood-card">',
+        f'<div>{_esc(view.persona_name)} seems</div>',
+        f'<div class="mood-label">{_esc(view.mood)}</div>',
+        f'<div class="meter" title="Openness {width:.0f}%"><div style="width:{width:.0f}%"></div></div>',
+    ]
+    if view.turns:
+        last = view.turns[-1]
+        if last.changes:
+            parts.append("<div><b>What changed it</b><ul>")
+            for reason, delta in last.changes:
+                cls = "change-up" if delta > 0 else "change-down"
+                sign = "▲" if delta > 0 else "▼"
+                parts.append(f'<li class="{cls}">{sign} {_esc(reason)}</li>')
+            parts.append("</ul></div>")
+        if last.feedback:
+            parts.append(f"<div><b>Coach:</b> {_esc(last.feedback)}</div>")
+    if view.uncovered:
+        items = "".join(f"<li>{_esc(t)}</li>" for t in view.uncovered)
+        parts.append(f"<div><b>What matters, uncovered so far</b><ul>{items}</ul></div>")
+    parts.append(f"<div>Still to discover: {view.still_hidden}</div>")
+    if view.ended:
+        parts.append("<div><b>The conversation has ended.</b></div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def notice_html(text: str | None) -> str:
+    return f'<div class="notice">{_esc(text)}</div>' if text else ""
+
+
+def history_rows(rows: list[HistoryRow]) -> list[list[Any]]:
+    table = []
+    for row in rows:
+        ind = row.indicators
+        table.append([
+            row.started, row.persona_name, row.turns,
+            "Ended" if row.status == "ended" else "In progress",
+            _display(ind, "reflection_to_question"), _display(ind, "complex_reflections"),
+            _display(ind, "open_questions"), _display(ind, "outcomes_focus"),
+        ])
+    return table
+
+
+HISTORY_HEADERS = ["Started", "Person", "Turns", "Status", "Reflections : questions",
+                   "Complex reflections", "Open questions", "Outcomes focus"]
+
+
+def _display(indicators: dict[str, Any], key: str) -> str:
+    item = indicators.get(key)
+    if not item:
+        return "—"
+    return str(item.get("display", "—"))

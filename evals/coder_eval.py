@@ -1,0 +1,206 @@
+"""``python -m evals coder``: how well the coder agrees with human coding.
+
+1. The exemplars' held-out split (moments the coder never trained on): per-code
+   precision/recall/F1, macro-F1, Cohen's κ, confusion matrix, stance accuracy.
+2. Every worker turn of the seed transcripts, hand-coded in evals/datasets: the same
+   figures, and each visit's mean outcomes score.
+3. With ``--annomi PATH``: AnnoMI's therapist utterances, never trained on, mapped to its
+   four behaviours (question / reflection / therapist_input / other), with open/closed
+   agreement and how well a per-transcript score separates high- from low-quality
+   counselling. Skipped with a message when the file is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from coach.codes import CODES, STANCES, CodeResult
+from coach.coding import Coder, CodeRequest, load_coder
+from coach.coding_model import MODEL_PATH
+from coach.coding_train import EXEMPLAR_DIR, load_split, request_for
+from evals.coder_data import (
+    ANNOMI_LABELS,
+    SEED_FILE,
+    TO_ANNOMI,
+    load_annomi,
+    load_seed_turns,
+)
+from evals.coder_metrics import agreement, binary_f1, format_agreement, roc_auc
+
+TARGETS = {
+    "heldout_macro_f1": 0.85, "heldout_stance": 0.85,
+    "annomi_macro_f1": 0.75, "annomi_kappa": 0.65, "annomi_open_closed_f1": 0.85,
+    "annomi_auc": 0.90,
+}
+
+
+def _code_all(coder: Coder, requests: Sequence[CodeRequest], batch: int = 256) -> list[CodeResult]:
+    out: list[CodeResult] = []
+    for start in range(0, len(requests), batch):
+        out.extend(coder.code_many(requests[start:start + batch]))
+    return out
+
+
+def _mark(value: float, target: float) -> str:
+    return f"{value:.3f} (target ≥ {target:.2f}: {'met' if value >= target else 'not met'})"
+
+
+def _errors(texts: Sequence[str], gold: Sequence[str], pred: Sequence[str], limit: int) -> str:
+    lines = [f"    [{g} → {p}] {t[:110]!r}" for t, g, p in zip(texts, gold, pred, strict=True)
+             if g != p]
+    return "\n".join(lines[:limit])
+
+
+def eval_heldout(coder: Coder, directory: Path, show_errors: int) -> dict[str, float]:
+    replies = load_split("heldout", directory)
+    if not replies:
+        print(f"Held-out split: no held-out replies under {directory}\n")
+        return {}
+    results = _code_all(coder, [request_for(r) for r in replies])
+    gold = [r.code for r in replies]
+    pred = [r.code for r in results]
+    a = agreement(gold, pred, CODES)
+    s = agreement([r.stance for r in replies], [r.stance for r in results], STANCES)
+    moments = len({r.moment_id for r in replies})
+    print(format_agreement(a, f"Held-out split: {len(replies)} replies to {moments} moments"))
+    print(f"  stance accuracy {s.accuracy:.3f}  (stance macro-F1 {s.macro_f1:.3f}, κ {s.kappa:.3f})")
+    print(f"  => macro-F1 {_mark(a.macro_f1, TARGETS['heldout_macro_f1'])}; "
+          f"stance accuracy {_mark(s.accuracy, TARGETS['heldout_stance'])}")
+    if show_errors:
+        print("  disagreements:\n" + _errors([r.text for r in replies], gold, pred, show_errors))
+    print()
+    return {"heldout_macro_f1": a.macro_f1, "heldout_kappa": a.kappa,
+            "heldout_stance": s.accuracy}
+
+
+def eval_seeds(coder: Coder, path: Path, show_errors: int) -> dict[str, float]:
+    turns = load_seed_turns(path)
+    results = _code_all(coder, [t.request for t in turns])
+    gold = [t.code for t in turns]
+    pred = [r.code for r in results]
+    a = agreement(gold, pred, CODES)
+    s = agreement([t.stance for t in turns], [r.stance for r in results], STANCES)
+    print(format_agreement(a, f"Seed transcripts: {len(turns)} hand-coded worker turns"))
+    print(f"  stance accuracy {s.accuracy:.3f}  (stance macro-F1 {s.macro_f1:.3f}, κ {s.kappa:.3f})")
+    figures: dict[str, float] = {"seed_macro_f1": a.macro_f1, "seed_kappa": a.kappa,
+                                 "seed_stance": s.accuracy}
+    by_conv: dict[str, list[tuple[CodeResult, str, str]]] = defaultdict(list)
+    for t, r in zip(turns, results, strict=True):
+        by_conv[t.conversation].append((r, t.code, t.stance))
+    print("  per conversation (coder | hand-coded):")
+    for conv, rows in by_conv.items():
+        coder_mean = float(np.mean([r.outcomes_score for r, _, _ in rows]))
+        codes = Counter(r.code for r, _, _ in rows)
+        stances = Counter(r.stance for r, _, _ in rows)
+        hand = Counter(st for _, _, st in rows)
+        print(f"    {conv}: {len(rows)} turns, mean outcomes score {coder_mean:+.3f}")
+        print(f"      coder codes   {dict(codes.most_common())}")
+        print(f"      coder stances {dict(stances.most_common())} | hand {dict(hand.most_common())}")
+        figures[f"outcomes_{conv}"] = coder_mean
+    if show_errors:
+        print("  disagreements:\n" + _errors([t.request.reply for t in turns], gold, pred,
+                                             show_errors))
+    print()
+    return figures
+
+
+def eval_annomi(coder: Coder, path: Path, show_errors: int) -> dict[str, float]:
+    if not path.is_file():
+        print(f"AnnoMI: skipped, no file at {path}\n")
+        return {}
+    utts = load_annomi(path)
+    results = _code_all(coder, [u.request for u in utts])
+    gold = [u.behaviour for u in utts]
+    pred = [TO_ANNOMI[r.code] for r in results]
+    a = agreement(gold, pred, ANNOMI_LABELS)
+    transcripts = {u.transcript for u in utts}
+    print(format_agreement(a, f"AnnoMI {path.name}: {len(utts)} therapist utterances in "
+                              f"{len(transcripts)} transcripts (never trained on)"))
+    print(f"  => 4-class macro-F1 {_mark(a.macro_f1, TARGETS['annomi_macro_f1'])}; "
+          f"κ {_mark(a.kappa, TARGETS['annomi_kappa'])}")
+    figures: dict[str, float] = {"annomi_macro_f1": a.macro_f1, "annomi_kappa": a.kappa}
+
+    # Open/closed: on utterances that the annotators' majority coded as a question with a
+    # subtype and that the coder also coded as a question.
+    oc_gold, oc_pred = [], []
+    gold_q = 0
+    for u, r in zip(utts, results, strict=True):
+        if u.question_subtype in ("open", "closed"):
+            gold_q += 1
+            if r.code in ("open_question", "closed_question"):
+                oc_gold.append(u.question_subtype)
+                oc_pred.append(r.code.split("_")[0])
+    if oc_gold:
+        f1 = binary_f1(oc_gold, oc_pred, ("open", "closed"))
+        print(f"  open/closed macro-F1 {_mark(f1, TARGETS['annomi_open_closed_f1'])} on "
+              f"{len(oc_gold)} of {gold_q} gold questions that the coder also coded as questions")
+        figures["annomi_open_closed_f1"] = f1
+    else:
+        print("  open/closed: no question subtypes in this file (annomi-full-dev.csv has them)")
+
+    # Transcript quality. Declared before measuring: the primary score is the share of
+    # reflections minus the share of therapist input (MITI's reflection and MI-inconsistent
+    # behaviour counts); the coder's mean outcomes score is reported beside it.
+    per: dict[str, list[CodeResult]] = defaultdict(list)
+    quality: dict[str, str] = {}
+    for u, r in zip(utts, results, strict=True):
+        per[u.transcript].append(r)
+        quality[u.transcript] = u.quality
+    ids = sorted(per)
+    high = [quality[t] == "high" for t in ids]
+    share_score = [
+        np.mean([TO_ANNOMI[r.code] == "reflection" for r in per[t]])
+        - np.mean([TO_ANNOMI[r.code] == "therapist_input" for r in per[t]]) for t in ids
+    ]
+    mean_score = [float(np.mean([r.outcomes_score for r in per[t]])) for t in ids]
+    auc_share = roc_auc(share_score, high)
+    auc_mean = roc_auc(mean_score, high)
+    print(f"  high vs low quality ({sum(high)} high, {len(high) - sum(high)} low transcripts):")
+    print(f"    AUC of share(reflections) − share(therapist input): "
+          f"{_mark(auc_share, TARGETS['annomi_auc'])}")
+    print(f"    AUC of mean outcomes score: {auc_mean:.3f}")
+    figures.update({"annomi_auc": auc_share, "annomi_auc_mean_outcomes": auc_mean})
+    if show_errors:
+        print("  disagreements:\n" + _errors([u.request.reply for u in utts], gold, pred,
+                                             show_errors))
+    print()
+    return figures
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m evals coder", description=__doc__.split("\n")[0])
+    p.add_argument("--annomi", type=Path, action="append", default=[],
+                   help="an AnnoMI CSV (e.g. ../shared/eval/annomi-full-dev.csv); repeatable")
+    p.add_argument("--exemplars", type=Path, default=EXEMPLAR_DIR,
+                   help="exemplar directory whose held-out split is scored")
+    p.add_argument("--seeds", type=Path, default=SEED_FILE, help="hand-coded seed transcript turns")
+    p.add_argument("--model", type=Path, default=MODEL_PATH, help="coder weights (.npz)")
+    p.add_argument("--only", choices=["heldout", "seeds", "annomi"], action="append",
+                   help="run only these sections (repeatable)")
+    p.add_argument("--show-errors", type=int, default=0, metavar="N",
+                   help="list up to N disagreements per section")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    coder = load_coder(args.model)
+    sections = set(args.only or ["heldout", "seeds", "annomi"])
+    if "heldout" in sections:
+        eval_heldout(coder, args.exemplars, args.show_errors)
+    if "seeds" in sections:
+        eval_seeds(coder, args.seeds, args.show_errors)
+    if "annomi" in sections:
+        for path in args.annomi:
+            eval_annomi(coder, path, args.show_errors)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Start the real web app (``python app.py``) in a subprocess on 127.0.0.1 for tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def coach_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
+    env.update({"COACH_DATA_DIR": str(data_dir), **extra})
+    return env
+
+
+def add_user(data_dir: Path, name: str, password: str, role: str = "trainee") -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "coach.cli", "users", "add", name, "--role", role, "--password-stdin"],
+        input=password + "\n", env=coach_env(data_dir), capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+
+
+@dataclass
+class RunningApp:
+    process: subprocess.Popen[str]
+    url: str
+    data_dir: Path
+    log: Path
+    started_s: float
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def start_app(data_dir: Path, timeout_s: float = 120, **env: str) -> RunningApp:
+    port = free_port()
+    log = data_dir.parent / f"app-{port}.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, str(PROJECT_ROOT / "app.py"), "--port", str(port)],
+        env=coach_env(data_dir, **env), stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
+        cwd=PROJECT_ROOT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return RunningApp(process, url, data_dir, log, time.perf_counter() - started)
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"the app did not answer within {timeout_s} s:\n{log.read_text()[-3000:]}")

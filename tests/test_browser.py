@@ -1,0 +1,85 @@
+"""Headless Chromium against the real app: sign in, practise, end, and screenshot.
+
+Screenshots go to ``screenshots/`` at the project root (not committed) so a person can look
+at what the trainee sees. Chromium comes from Debian (``.ci/run`` installs it); Playwright
+only drives it and never downloads a browser of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .apprunner import PROJECT_ROOT, RunningApp, add_user, start_app
+from .conftest import seed_data_dir
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = PROJECT_ROOT / "screenshots"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("Chromium is missing on CI: .ci/run should have installed it")
+    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, warm_data_dir: Path) -> Iterator[RunningApp]:
+    data = seed_data_dir(warm_data_dir, tmp_path_factory.mktemp("browser") / "data")
+    add_user(data, "sian", "browser-test-321")
+    running = start_app(data)
+    yield running
+    running.stop()
+
+
+def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app.url)
+        page.locator("#username textarea, #username input").first.fill("sian")
+        page.locator("#password input").fill("browser-test-321")
+        page.locator("#signin-btn").click()
+        expect(page.locator("#main")).to_be_visible(timeout=20_000)
+
+        page.locator("#persona input").click()
+        page.get_by_role("option", name="Debs").first.click()
+        page.locator("#start-btn").click()
+        expect(page.locator("#chat")).to_contain_text("", timeout=20_000)
+        message = page.locator("#message textarea")
+        for line in [
+            "Hi Debs, thanks for letting me in. I know a visit like this can feel worrying.",
+            "It sounds like Saturday was really frightening for you and the children.",
+            "Why did the police need to come out?",
+            "You rang them yourself to keep everyone safe. That took courage.",
+        ]:
+            count = page.locator("#chat .chip.code").count()
+            message.fill(line)
+            page.locator("#send-btn").click()
+            expect(page.locator("#chat .chip.code")).to_have_count(count + 1, timeout=20_000)
+        page.locator("#hint-btn").click()
+        expect(page.locator("#hint")).to_contain_text("Try next", timeout=20_000)
+        expect(page.locator("#mood")).to_contain_text("seems")
+        page.screenshot(path=str(SHOTS / "practice.png"), full_page=True)
+
+        page.locator("#end-btn").click()
+        expect(page.locator("#report-md")).to_contain_text("Reflection", timeout=30_000)
+        page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+        browser.close()
+
+    for name in ("practice.png", "report.png"):
+        assert (SHOTS / name).stat().st_size > 20_000
