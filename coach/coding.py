@@ -1,13 +1,16 @@
 """The utterance coder: an OARS code, a stance and named cues for every worker reply.
 
-Local, deterministic and fast. Each reply is split into sentences; all sentences of a
-batch (and the person's last words, for similarity) go through the bundled embedder in
-one call; hand-made features and the embedding feed two small softmax regressions
-trained on the project's own exemplars (``coach/data/coder.npz``). A reply of several
-sentences gets a code per sentence and a primary code by the exemplars' convention:
-confront whenever present, otherwise the highest of summary > complex reflection >
-simple reflection > affirmation > open question > closed question > advice > information
-> other.
+Local, deterministic and fast. Each reply is split into sentences and all the sentences
+of a batch go through the bundled embedder in one call; hand-made features (question
+forms, reflective stems, directives, jargon, overlap with what the person said) and the
+embedding feed two small softmax regressions trained on the project's own exemplars
+(``coach/data/coder.npz``, see ``coach/coding_train.py``).
+
+A short reply is coded as a whole, like the exemplars; its sentences get codes that agree
+with it. A long turn (three sentences or more, or over 30 words) is coded sentence by
+sentence and its primary code follows the exemplars' convention: confront whenever
+present, otherwise the highest of summary > complex reflection > simple reflection >
+affirmation > open question > closed question > advice > information > other.
 
     coder = get_coder()
     result = coder.code("So money's been the worry.", context="It's about money, mostly.")

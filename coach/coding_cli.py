@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from coach.codes import CODE_LABELS, STANCE_LABELS, CodeResult, HistoryTurn, InvalidReply
 
-BATCH = 128
+BATCH = 256  # larger batches pad less once sorted by length (measured)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -62,13 +62,19 @@ def _match(name: str, text: str) -> str | None:
     return m.group(0).strip(" ,").lower() if m else None
 
 
+# Words too plain to name as "their words" in a cue (the features still count them).
+_WEAK = frozenset({"able", "come", "came", "went", "put", "take", "took", "give", "gave", "keep",
+                   "kept", "see", "saw", "look", "getting", "doing", "done", "day", "time",
+                   "people", "person", "sure", "good", "bad", "big", "little", "lot", "else"})
+
+
 def _shared_words(text: str, stems: frozenset[str], limit: int = 3) -> list[str]:
     """Words of the reply that the person also used, in reply order, without repeats."""
     seen: set[str] = set()
     out: list[str] = []
     for w in words(text):
         s = stem(w)
-        if w in STOPWORDS or len(w) <= 2 or s not in stems or s in seen:
+        if w in STOPWORDS or w in _WEAK or len(w) <= 2 or s not in stems or s in seen:
             continue
         seen.add(s)
         out.append(w)
@@ -109,7 +115,11 @@ def _code_cues(ev: Evidence) -> list[str]:
     f = ev.scalars
     t = ev.text
     shared = _shared_words(t, ev.ctx_stems)
-    phrased_as_q = f[index("ends_q")] > 0
+    # Only the sentence that carries the code counts: "It sounds hard. What helps?" is a
+    # reflection followed by a question, not a reflection phrased as one.
+    phrased_as_q = any(sentence.rstrip(" .'\"").endswith("?")
+                       for sentence, c in zip(ev.sentences, ev.sentence_codes, strict=True)
+                       if c == ev.code) or (len(ev.sentences) == 1 and f[index("ends_q")] > 0)
     code = ev.code
     if code == "open_question":
         if f[index("rx_why")] > 0:

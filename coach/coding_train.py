@@ -55,7 +55,6 @@ class HyperParams:
     stance_code_scale: float = 3.0  # 0 turns off feeding code probabilities to the stance model
     stance_folds: int = 5
     stance_l2: float = 3e-2
-    tune_biases: bool = True
 
 
 def request_for(reply: LabelledReply) -> CodeRequest:
@@ -128,7 +127,7 @@ def fit(
 
     code_model = _fit_code_model(shell, feats, x_reply, codes, y_code, fit_code, hp)
 
-    # Out-of-fold code probabilities: from models that did not see the reply's moment.
+    # Out-of-fold code probabilities, from models that did not see the reply's moment.
     oof = np.zeros((len(y_code), len(CODES)), dtype=np.float32)
     keys = list(groups) if groups is not None else [p.request.reply for p in feats.prepared]
     fold = [fold_of(k, hp.stance_folds) for k in keys]
@@ -138,12 +137,6 @@ def fit(
         if outer and inner:
             sub = fit_code(x_reply[inner], y_code[inner], np.ones(len(inner)))
             oof[outer] = sub.proba(x_reply[outer])
-    # Shift the code biases so that the out-of-fold macro-F1 is highest: the data's
-    # class balance is not the balance of errors a macro average rewards.
-    if hp.tune_biases:
-        offsets = tune_biases(oof, y_code, len(CODES))
-        code_model = replace(code_model, bias=(code_model.bias + offsets).astype(np.float32))
-        shell.meta["bias_offsets"] = [round(float(o), 3) for o in offsets]
     # The stance model also sees the code probabilities (a reflection is rarely
     # paperwork-led, a confrontation never outcomes-focused), out of fold for training so
     # that it learns how far to trust them.
@@ -176,31 +169,6 @@ def _fit_code_model(shell, feats, x_reply, codes, y_code, fit_code, hp) -> Softm
     y_all = np.concatenate([y_code, np.array(ys, dtype=np.int64)])
     w_all = np.concatenate([np.ones(len(y_code)), np.full(len(ys), hp.sentence_weight)])
     return fit_code(x_all, y_all, w_all)
-
-
-def _macro_f1(y: np.ndarray, pred: np.ndarray, n: int) -> float:
-    cm = np.bincount(y * n + pred, minlength=n * n).reshape(n, n)
-    tp = np.diag(cm).astype(np.float64)
-    denom = cm.sum(axis=0) + cm.sum(axis=1)
-    present = cm.sum(axis=1) > 0
-    f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
-    return float(f1[present].mean())
-
-
-def tune_biases(probs: np.ndarray, y: np.ndarray, n: int, rounds: int = 2) -> np.ndarray:
-    """Per-class log-probability offsets maximising macro-F1 (coordinate ascent)."""
-    logp = np.log(probs + 1e-9)
-    offsets = np.zeros(n)
-    best = _macro_f1(y, (logp + offsets).argmax(axis=1), n)
-    for _ in range(rounds):
-        for c in range(n):
-            for value in np.linspace(-1.0, 1.0, 9):
-                trial = offsets.copy()
-                trial[c] = value
-                score = _macro_f1(y, (logp + trial).argmax(axis=1), n)
-                if score > best + 1e-9:
-                    best, offsets = score, trial
-    return offsets
 
 
 def fold_of(moment_id: str, folds: int) -> int:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from coach.codes import CODES, STANCES, CodeResult, HistoryTurn, InvalidReply
-from coach.coding import CodeRequest, Coder, get_coder, primary_by_priority
+from coach.coding import Coder, CodeRequest, get_coder, primary_by_priority
 from coach.coding_model import CoderModel, training_fingerprint
 from coach.coding_text import looks_english, split_sentences
 from coach.coding_train import feature_fingerprint, load_split

@@ -31,8 +31,8 @@ def test_seed_turns_match_the_transcripts() -> None:
 def test_seed_transcript_edit_is_detected(tmp_path: Path) -> None:
     import shutil
 
-    from evals.common import PROJECT_ROOT
     from evals.coder_data import SEED_FILE
+    from evals.common import PROJECT_ROOT
 
     root = tmp_path / "root"
     for name in ("transcript-debs-visit-1-paperwork.md", "transcript-debs-visit-2-outcomes.md"):
