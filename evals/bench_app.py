@@ -5,13 +5,16 @@
 Cold start launches ``python app.py`` twice against a new data directory: the first run
 also builds the knowledge index, the second is an ordinary restart. Per-turn time is
 measured inside the service (code + react + retrieve + store) with N trainees sending
-their turns at the same time from N threads, each in a conversation of its own.
+their turns at the same time from N threads, each in a conversation of its own: once
+paced (each trainee pauses 1–4 s between turns, as people reading and typing do) and once
+saturated (no pause at all, which measures queueing on two cores rather than turn cost).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import tempfile
 import threading
@@ -49,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.bench app")
     parser.add_argument("--trainees", type=int, default=20)
     parser.add_argument("--turns", type=int, default=12)
+    parser.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"),
+                        help="pause between a trainee's turns in the paced run (seconds)")
     args = parser.parse_args(argv)
 
     from coach.service import CoachService
@@ -71,35 +76,44 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.trainees):
             service.store.add_user(f"bench{n}", "bench-password", "trainee")
             users.append(service.store.get_user_by_name(f"bench{n}"))
-        sessions = [service.start_session(u, personas[n % len(personas)]) for n, u in enumerate(users)]
+        def run(pause: tuple[float, float], label: str) -> None:
+            sessions = [service.start_session(u, personas[n % len(personas)], resume=False)
+                        for n, u in enumerate(users)]
+            timings: list[float] = []
+            lock = threading.Lock()
+            barrier = threading.Barrier(args.trainees)
 
-        timings: list[float] = []
-        lock = threading.Lock()
-        barrier = threading.Barrier(args.trainees)
+            def trainee(n: int) -> None:
+                rng = random.Random(n)
+                barrier.wait()
+                if pause[1] > 0:  # people do not all press Send in the same instant
+                    time.sleep(rng.uniform(0, pause[1]))
+                for t in range(args.turns):
+                    line = LINES[(n + t) % len(LINES)]
+                    started = time.perf_counter()
+                    view = service.take_turn(users[n], sessions[n].id, line)
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        timings.append(elapsed)
+                    if view.ended:
+                        break
+                    if pause[1] > 0:
+                        time.sleep(rng.uniform(*pause))
 
-        def trainee(n: int) -> None:
-            barrier.wait()
-            for t in range(args.turns):
-                line = LINES[(n + t) % len(LINES)]
-                started = time.perf_counter()
-                view = service.take_turn(users[n], sessions[n].id, line)
-                elapsed = time.perf_counter() - started
-                with lock:
-                    timings.append(elapsed)
-                if view.ended:
-                    break
+            threads = [threading.Thread(target=trainee, args=(n,)) for n in range(args.trainees)]
+            wall = time.perf_counter()
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            wall = time.perf_counter() - wall
+            print(f"{label}: {args.trainees} trainees at once, {len(timings)} turns, "
+                  f"{len(timings) / wall:.1f} turns/s: p50 {percentile_ms(timings, 50):.0f} ms, "
+                  f"p95 {percentile_ms(timings, 95):.0f} ms, max {max(timings) * 1000:.0f} ms")
 
-        threads = [threading.Thread(target=trainee, args=(n,)) for n in range(args.trainees)]
-        wall = time.perf_counter()
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        wall = time.perf_counter() - wall
-        print(f"Per-turn server time, {args.trainees} trainees at once, {len(timings)} turns: "
-              f"p50 {percentile_ms(timings, 50):.0f} ms, p95 {percentile_ms(timings, 95):.0f} ms, "
-              f"max {max(timings) * 1000:.0f} ms  [target p95 < 300 ms]")
-        print(f"Throughput: {len(timings) / wall:.1f} turns/s over {wall:.1f} s")
+        print("Per-turn server time (code + react + retrieve + store)  [target p95 < 300 ms]")
+        run(tuple(args.think), f"  paced, {args.think[0]:g}-{args.think[1]:g} s between turns")
+        run((0.0, 0.0), "  saturated, no pause")
 
         single: list[float] = []
         for t in range(10):
