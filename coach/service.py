@@ -410,8 +410,3 @@ def _with_notice(view: SessionView, notice: str) -> SessionView:
 
     return replace(view, notice=notice)
 
-
-def default_report_dir(settings: Settings) -> Path:
-    path = settings.data_dir / "exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
