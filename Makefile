@@ -17,8 +17,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: setup
-	$(VENV)/bin/coach index
-	$(VENV)/bin/coach search "what matters to people" -k 3
+	$(PY) app.py
 
 # Headless Chromium for the browser tests, from Debian's packages (never a browser download).
 browser:
