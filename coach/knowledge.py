@@ -144,6 +144,7 @@ class KnowledgeBase:
         self.settings = settings
         self._client = client
         self._collection: Any | None = None
+        self._size: int | None = None  # chunks in the collection, once known to be non-empty
 
     @property
     def collection(self) -> Any:
@@ -167,6 +168,7 @@ class KnowledgeBase:
         say = progress or (lambda _msg: None)
         started = time.perf_counter()
         report = IndexReport()
+        self._size = None  # the collection is about to change
         directory = self.settings.knowledge.sources_dir
         if not directory.is_dir():
             report.problems.append(f"{directory}: the sources folder does not exist")
@@ -244,14 +246,22 @@ class KnowledgeBase:
     def count(self) -> int:
         return int(self.collection.count())
 
-    def ensure_indexed(self, progress: Progress | None = None) -> None:
-        if self.count() == 0:
+    def ensure_indexed(self, progress: Progress | None = None) -> int:
+        """The number of chunks, indexing first if the store is empty. Remembered after the
+        first call, so searches do not ask Chroma (perhaps a server) for a count each time."""
+        if self._size:
+            return self._size
+        size = self.count()
+        if size == 0:
             report = self.index(progress=progress)
-            if self.count() == 0:
+            size = self.count()
+            if size == 0:
                 raise SearchError(
                     "the knowledge base is empty and nothing could be indexed"
                     + (f": {'; '.join(report.problems)}" if report.problems else "")
                 )
+        self._size = size
+        return size
 
     def search(
         self,
@@ -265,7 +275,7 @@ class KnowledgeBase:
             raise SearchError("the search query is empty")
         if k < 1:
             raise SearchError("k must be at least 1")
-        self.ensure_indexed()
+        size = self.ensure_indexed()
         from coach.embedder import get_embedder
 
         filters = [{"kind": kind}] if kind else []
@@ -279,7 +289,7 @@ class KnowledgeBase:
         vector = get_embedder().embed_one(query[:4000])
         result = self.collection.query(
             query_embeddings=[vector.tolist()],
-            n_results=min(k, max(1, self.count())),
+            n_results=min(k, size),
             where=where,
             include=["documents", "metadatas", "distances"],
         )
