@@ -35,6 +35,7 @@ from coach.coding_features import (
     unit_features,
 )
 from coach.coding_model import MODEL_PATH, CoderModel
+from coach.coding_ngrams import hashed_ngrams
 from coach.coding_text import MAX_SENTENCES, Screen, screen, split_sentences
 from coach.embedder import DIMENSIONS, Embedder, get_embedder
 
@@ -87,8 +88,10 @@ class Featurised:
     prepared: list[Prepared]
     reply_scalars: np.ndarray  # (n, S)
     reply_embeddings: np.ndarray  # (n, D)
+    reply_ngrams: np.ndarray  # (n, BUCKETS)
     sentence_scalars: list[np.ndarray] = field(default_factory=list)  # each (k_i, S)
     sentence_embeddings: list[np.ndarray] = field(default_factory=list)  # each (k_i, D)
+    sentence_ngrams: list[np.ndarray] = field(default_factory=list)  # each (k_i, BUCKETS)
 
 
 def _split_context(request: CodeRequest) -> tuple[str, list[str]]:
@@ -131,7 +134,8 @@ def featurise(prepared: list[Prepared], embedder: Embedder) -> Featurised:
     n = len(prepared)
     reply_scalars = np.zeros((n, N_SCALARS), dtype=np.float32)
     reply_embeddings = np.zeros((n, DIMENSIONS), dtype=np.float32)
-    out = Featurised(prepared, reply_scalars, reply_embeddings)
+    reply_ngrams = hashed_ngrams([p.screen.text for p in prepared])
+    out = Featurised(prepared, reply_scalars, reply_embeddings, reply_ngrams)
     for i, (p, (start, end)) in enumerate(zip(prepared, spans, strict=True)):
         sent_vecs = vectors[start:end]
         # The reply's vector is the normalised mean of its sentences' vectors: one
@@ -145,11 +149,14 @@ def featurise(prepared: list[Prepared], embedder: Embedder) -> Featurised:
         sent_rows = np.zeros((len(p.sentences), N_SCALARS), dtype=np.float32)
         if len(p.sentences) == 1:
             sent_rows[0] = reply_scalars[i]
+            sent_grams = reply_ngrams[i : i + 1]
         else:
             for j, sentence in enumerate(p.sentences):
                 sent_rows[j] = unit_features(sentence, p.ctx)
+            sent_grams = hashed_ngrams(p.sentences)
         out.sentence_scalars.append(sent_rows)
         out.sentence_embeddings.append(sent_vecs)
+        out.sentence_ngrams.append(sent_grams)
     return out
 
 
@@ -197,15 +204,16 @@ class Coder:
 
     def probabilities(self, feats: Featurised) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         """Reply-level code and stance probabilities, and per-sentence code probabilities."""
-        x_reply = self.model.design(feats.reply_scalars, feats.reply_embeddings)
+        x_reply = self.model.design(feats.reply_scalars, feats.reply_embeddings,
+                                    feats.reply_ngrams, self.model.ngram_code_scale)
         p_code = self.model.code.proba(x_reply)
-        scale = float(self.model.meta.get("stance_code_scale", 0.0))
-        x_stance = np.hstack([x_reply, p_code * scale]) if scale > 0 else x_reply
-        p_stance = self.model.stance.proba(x_stance)
+        p_stance = self.model.stance.proba(self.model.stance_design(
+            feats.reply_scalars, feats.reply_embeddings, feats.reply_ngrams, p_code))
         counts = [len(s) for s in feats.sentence_scalars]
         if sum(counts):
             x_sent = self.model.design(
-                np.vstack(feats.sentence_scalars), np.vstack(feats.sentence_embeddings)
+                np.vstack(feats.sentence_scalars), np.vstack(feats.sentence_embeddings),
+                np.vstack(feats.sentence_ngrams), self.model.ngram_code_scale,
             )
             flat = self.model.code.proba(x_sent)
             p_sent = np.split(flat, np.cumsum(counts)[:-1])

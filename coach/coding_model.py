@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from coach.coding_features import N_SCALARS, SCALAR_NAMES
+from coach.coding_ngrams import BUCKETS
 from coach.exemplars import LabelledReply
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "coder.npz"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass
@@ -102,15 +103,37 @@ class CoderModel:
     stance: Softmax
     fingerprint: str
     meta: dict[str, object] = field(default_factory=dict)
+    # How strongly the hashed n-grams enter each model (0 leaves them out).
+    ngram_code_scale: float = 0.0
+    ngram_stance_scale: float = 0.0
+    # The stance model also reads the code probabilities, scaled by this (0: it does not).
+    stance_code_scale: float = 0.0
 
-    def design(self, scalars: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    def design(
+        self, scalars: np.ndarray, embeddings: np.ndarray, ngrams: np.ndarray, ngram_scale: float
+    ) -> np.ndarray:
         z = (scalars - self.scalar_mean) / self.scalar_std
-        return np.hstack([z, embeddings * self.embedding_scale]).astype(np.float32)
+        parts = [z, embeddings * self.embedding_scale]
+        if ngram_scale > 0:
+            parts.append(ngrams * ngram_scale)
+        return np.hstack(parts).astype(np.float32)
+
+    def stance_design(
+        self, scalars: np.ndarray, embeddings: np.ndarray, ngrams: np.ndarray,
+        code_probs: np.ndarray,
+    ) -> np.ndarray:
+        x = self.design(scalars, embeddings, ngrams, self.ngram_stance_scale)
+        if self.stance_code_scale > 0:
+            x = np.hstack([x, code_probs * self.stance_code_scale]).astype(np.float32)
+        return x
 
     def save(self, path: Path = MODEL_PATH) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {**self.meta, "format": FORMAT_VERSION, "fingerprint": self.fingerprint,
                 "scalar_names": list(SCALAR_NAMES), "embedding_scale": self.embedding_scale,
+                "ngram_buckets": BUCKETS, "ngram_code_scale": self.ngram_code_scale,
+                "ngram_stance_scale": self.ngram_stance_scale,
+                "stance_code_scale": self.stance_code_scale,
                 "code_classes": list(self.code.classes),
                 "stance_classes": list(self.stance.classes)}
         tmp = path.with_suffix(".tmp.npz")
@@ -131,7 +154,9 @@ class CoderModel:
             )
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
-            if meta.get("format") != FORMAT_VERSION or meta.get("scalar_names") != list(SCALAR_NAMES):
+            if (meta.get("format") != FORMAT_VERSION
+                    or meta.get("scalar_names") != list(SCALAR_NAMES)
+                    or meta.get("ngram_buckets") != BUCKETS):
                 raise ValueError(
                     f"{path} was trained with a different feature layout; retrain with "
                     "`python -m evals.train_coder`"
@@ -143,6 +168,9 @@ class CoderModel:
                 stance=Softmax(tuple(meta["stance_classes"]), data["stance_w"], data["stance_b"]),
                 fingerprint=str(meta["fingerprint"]),
                 meta=meta,
+                ngram_code_scale=float(meta["ngram_code_scale"]),
+                ngram_stance_scale=float(meta["ngram_stance_scale"]),
+                stance_code_scale=float(meta["stance_code_scale"]),
             )
 
 
@@ -161,7 +189,7 @@ def training_fingerprint(replies: Iterable[LabelledReply]) -> str:
         for r in replies
     )
     digest = hashlib.sha256()
-    digest.update(f"features={N_SCALARS};format={FORMAT_VERSION}\n".encode())
+    digest.update(f"features={N_SCALARS};ngrams={BUCKETS};format={FORMAT_VERSION}\n".encode())
     for row in rows:
         digest.update(row.encode("utf-8"))
         digest.update(b"\n")

@@ -55,6 +55,8 @@ class HyperParams:
     stance_code_scale: float = 3.0  # 0 turns off feeding code probabilities to the stance model
     stance_folds: int = 5
     stance_l2: float = 3e-2
+    ngram_code_scale: float = 6.0  # 0 leaves the hashed n-grams out of the code model
+    ngram_stance_scale: float = 8.0
 
 
 def request_for(reply: LabelledReply) -> CodeRequest:
@@ -72,8 +74,10 @@ def subset(feats: Featurised, idx: Sequence[int]) -> Featurised:
         prepared=[feats.prepared[i] for i in idx],
         reply_scalars=feats.reply_scalars[idx],
         reply_embeddings=feats.reply_embeddings[idx],
+        reply_ngrams=feats.reply_ngrams[idx],
         sentence_scalars=[feats.sentence_scalars[i] for i in idx],
         sentence_embeddings=[feats.sentence_embeddings[i] for i in idx],
+        sentence_ngrams=[feats.sentence_ngrams[i] for i in idx],
     )
 
 
@@ -114,8 +118,12 @@ def fit(
         fingerprint=fingerprint,
         meta={"primary_rule": "hybrid", "unsure_reply": 0.5, "sure_sentence": 0.6,
               "hyperparams": dict(hp.__dict__)},
+        ngram_code_scale=hp.ngram_code_scale,
+        ngram_stance_scale=hp.ngram_stance_scale,
+        stance_code_scale=hp.stance_code_scale,
     )
-    x_reply = shell.design(feats.reply_scalars, feats.reply_embeddings)
+    x_reply = shell.design(feats.reply_scalars, feats.reply_embeddings, feats.reply_ngrams,
+                           hp.ngram_code_scale)
     y_code = labels_to_index(codes, CODES)
     y_stance = labels_to_index(stances, STANCES)
 
@@ -140,13 +148,11 @@ def fit(
     # The stance model also sees the code probabilities (a reflection is rarely
     # paperwork-led, a confrontation never outcomes-focused), out of fold for training so
     # that it learns how far to trust them.
-    x_stance = x_reply
-    if hp.stance_code_scale > 0:
-        x_stance = np.hstack([x_stance, oof * hp.stance_code_scale])
+    x_stance = shell.stance_design(feats.reply_scalars, feats.reply_embeddings,
+                                   feats.reply_ngrams, oof)
     wst = balanced_weights(y_stance, len(STANCES), hp.balance_power)
     sw, sb = fit_softmax(x_stance, y_stance, len(STANCES), l2=hp.stance_l2, sample_weight=wst,
                          iterations=hp.iterations, lr=hp.lr)
-    shell.meta["stance_code_scale"] = hp.stance_code_scale
     return replace(shell, code=code_model, stance=Softmax(STANCES, sw, sb))
 
 
@@ -154,11 +160,11 @@ def _fit_code_model(shell, feats, x_reply, codes, y_code, fit_code, hp) -> Softm
     first = fit_code(x_reply, y_code, np.ones(len(y_code)))
     # Sentence rows of multi-sentence replies, labelled by the first model + convention.
     xs, ys = [], []
-    for i, (sc, se) in enumerate(zip(feats.sentence_scalars, feats.sentence_embeddings,
-                                     strict=True)):
+    for i, (sc, se, sg) in enumerate(zip(feats.sentence_scalars, feats.sentence_embeddings,
+                                         feats.sentence_ngrams, strict=True)):
         if len(sc) < 2:
             continue
-        x_sent = shell.design(sc, se)
+        x_sent = shell.design(sc, se, sg, hp.ngram_code_scale)
         for row, label in zip(x_sent, _sentence_labels(first.proba(x_sent), codes[i]),
                               strict=True):
             xs.append(row)
