@@ -157,7 +157,9 @@ class ExemplarIndex:
                 continue  # might reveal something the trainee has not uncovered yet
             score = float(sim) + (SAME_PERSONA_BONUS if same else 0.0)
             for reply in moment.replies:
-                if reply.code != skill:
+                # Transcribed speech ("um, so, what's...") trains the coder well but makes a
+                # poor model answer to show a trainee.
+                if reply.code != skill or "spoken" in reply.tags:
                     continue
                 tier = next(
                     (n for n, (stance, hard) in enumerate(_TIERS)

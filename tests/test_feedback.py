@@ -85,13 +85,25 @@ def test_a_paperwork_reply_is_repaired_before_anything_else(exemplars, search) -
 def test_the_exemplar_comes_from_the_moment_closest_in_meaning(exemplars) -> None:
     moments = [m for m in exemplars.moments if m.persona is None and any(
         r.code == "affirmation" and r.stance == "outcomes" and "hard_case" not in r.tags
-        for r in m.replies)]
+        and "spoken" not in r.tags for r in m.replies)]
     assert len(moments) >= 3
     for moment in moments[:3]:
         pick = exemplars.pick(moment.context, "affirmation")
         assert pick is not None and pick.moment_id == moment.id, moment.id
         assert pick.similarity > 0.95 and pick.code == "affirmation"
         assert pick.text in {r.text for r in moment.replies}
+
+
+def test_hints_never_show_transcribed_speech_as_the_model_answer(exemplars) -> None:
+    spoken = [m for m in exemplars.moments
+              if any("spoken" in r.tags and r.code == "open_question" for r in m.replies)]
+    assert len(spoken) >= 3
+    for moment in spoken[:5]:
+        pick = exemplars.pick(moment.context, "open_question")
+        assert pick is not None and pick.code == "open_question"
+        chosen = next(m for m in exemplars.moments if m.id == pick.moment_id)
+        reply = next(r for r in chosen.replies if r.text == pick.text)
+        assert "spoken" not in reply.tags, pick.text
 
 
 def test_same_persona_exemplars_need_to_know_what_is_still_locked(exemplars) -> None:
