@@ -80,6 +80,19 @@ def test_clear_cases(coder: Coder, code: str, reply: str, context: str) -> None:
     assert result.code == code, result.cues
 
 
+# Short invitations are open questions under MITI; bare encouragers are not questions.
+SHORT_REPLIES = [
+    ("open_question", "Tell me more."), ("open_question", "Say more about that."),
+    ("open_question", "Tell me about that."), ("other", "Mm."), ("other", "Go on."),
+]
+
+
+@pytest.mark.parametrize(("code", "reply"), SHORT_REPLIES, ids=[r for _, r in SHORT_REPLIES])
+def test_short_invitations_and_encouragers(coder: Coder, code: str, reply: str) -> None:
+    result = coder.code(reply, context="Honestly, the mornings are the worst. I can't get going.")
+    assert result.code == code, (result.code, result.extra["code_probs"])
+
+
 def test_summary_gathers_earlier_turns(coder: Coder) -> None:
     history = [
         HistoryTurn("person", "Money has been tight since I stopped working."),
