@@ -205,7 +205,7 @@ class Coder:
     def probabilities(self, feats: Featurised) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
         """Reply-level code and stance probabilities, and per-sentence code probabilities."""
         x_reply = self.model.design(feats.reply_scalars, feats.reply_embeddings,
-                                    feats.reply_ngrams, self.model.ngram_code_scale)
+                                    feats.reply_ngrams)
         p_code = self.model.code.proba(x_reply)
         p_stance = self.model.stance.proba(self.model.stance_design(
             feats.reply_scalars, feats.reply_embeddings, feats.reply_ngrams, p_code))
@@ -213,7 +213,7 @@ class Coder:
         if sum(counts):
             x_sent = self.model.design(
                 np.vstack(feats.sentence_scalars), np.vstack(feats.sentence_embeddings),
-                np.vstack(feats.sentence_ngrams), self.model.ngram_code_scale,
+                np.vstack(feats.sentence_ngrams),
             )
             flat = self.model.code.proba(x_sent)
             p_sent = np.split(flat, np.cumsum(counts)[:-1])

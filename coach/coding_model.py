@@ -109,7 +109,7 @@ class CoderModel:
     # The stance model also reads the code probabilities, scaled by this (0: it does not).
     stance_code_scale: float = 0.0
 
-    def design(
+    def _stack(
         self, scalars: np.ndarray, embeddings: np.ndarray, ngrams: np.ndarray, ngram_scale: float
     ) -> np.ndarray:
         z = (scalars - self.scalar_mean) / self.scalar_std
@@ -118,11 +118,16 @@ class CoderModel:
             parts.append(ngrams * ngram_scale)
         return np.hstack(parts).astype(np.float32)
 
+    def design(self, scalars: np.ndarray, embeddings: np.ndarray, ngrams: np.ndarray) -> np.ndarray:
+        """The code model's input rows (replies or sentences)."""
+        return self._stack(scalars, embeddings, ngrams, self.ngram_code_scale)
+
     def stance_design(
         self, scalars: np.ndarray, embeddings: np.ndarray, ngrams: np.ndarray,
         code_probs: np.ndarray,
     ) -> np.ndarray:
-        x = self.design(scalars, embeddings, ngrams, self.ngram_stance_scale)
+        """The stance model's input rows: the reply's features and its code probabilities."""
+        x = self._stack(scalars, embeddings, ngrams, self.ngram_stance_scale)
         if self.stance_code_scale > 0:
             x = np.hstack([x, code_probs * self.stance_code_scale]).astype(np.float32)
         return x

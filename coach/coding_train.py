@@ -122,8 +122,7 @@ def fit(
         ngram_stance_scale=hp.ngram_stance_scale,
         stance_code_scale=hp.stance_code_scale,
     )
-    x_reply = shell.design(feats.reply_scalars, feats.reply_embeddings, feats.reply_ngrams,
-                           hp.ngram_code_scale)
+    x_reply = shell.design(feats.reply_scalars, feats.reply_embeddings, feats.reply_ngrams)
     y_code = labels_to_index(codes, CODES)
     y_stance = labels_to_index(stances, STANCES)
 
@@ -164,7 +163,7 @@ def _fit_code_model(shell, feats, x_reply, codes, y_code, fit_code, hp) -> Softm
                                          feats.sentence_ngrams, strict=True)):
         if len(sc) < 2:
             continue
-        x_sent = shell.design(sc, se, sg, hp.ngram_code_scale)
+        x_sent = shell.design(sc, se, sg)
         for row, label in zip(x_sent, _sentence_labels(first.proba(x_sent), codes[i]),
                               strict=True):
             xs.append(row)

@@ -88,8 +88,8 @@ def indicators(
         rq_display = f"{rq:.1f}:1 ({_plural(reflections, 'reflection')}, {_plural(questions, 'question')})"
     complex_share = complex_ / reflections if reflections else None
     open_share = open_q / questions if questions else None
-    aff_fair, aff_good = count_levels(th.affirmations, n)
-    sum_fair, sum_good = count_levels(th.summaries, n)
+    aff_levels = count_levels(th.affirmations, n)
+    sum_levels = count_levels(th.summaries, n)
 
     def share_display(value: float | None, part: int, whole: int, none_text: str) -> str:
         if empty:
@@ -97,6 +97,19 @@ def indicators(
         if value is None:
             return none_text
         return f"{value:.0%} ({part} of {whole})"
+
+    def count_indicator(
+        name: str, label: str, count: int, levels: tuple[int, int], explanation: str
+    ) -> Indicator:
+        fair, good = levels
+        return Indicator(
+            name=name, label=label, value=None if empty else float(count),
+            display="n/a (no replies)" if empty else str(count),
+            fair=float(fair), good=float(good),
+            band=band_for(None if empty else count, fair, good),
+            explanation=f"{explanation} The levels grow with the length of the conversation.",
+            kind="count",
+        )
 
     rows = [
         Indicator(
@@ -131,27 +144,13 @@ def indicators(
             explanation="Share of your questions that could not be answered in a word.",
             kind="share",
         ),
-        Indicator(
-            name="affirmations", label="Affirmations", value=None if empty else float(affirmations),
-            display="n/a (no replies)" if empty else str(affirmations),
-            fair=float(aff_fair), good=float(aff_good),
-            band=band_for(None if empty else affirmations, aff_fair, aff_good),
-            explanation=(
-                "Replies that named a strength or effort of the person's. The levels grow with "
-                "the length of the conversation."
-            ),
-            kind="count",
+        count_indicator(
+            "affirmations", "Affirmations", affirmations, aff_levels,
+            "Replies that named a strength or effort of the person's.",
         ),
-        Indicator(
-            name="summaries", label="Summaries", value=None if empty else float(summaries),
-            display="n/a (no replies)" if empty else str(summaries),
-            fair=float(sum_fair), good=float(sum_good),
-            band=band_for(None if empty else summaries, sum_fair, sum_good),
-            explanation=(
-                "Replies that pulled several things together. The levels grow with the length "
-                "of the conversation."
-            ),
-            kind="count",
+        count_indicator(
+            "summaries", "Summaries", summaries, sum_levels,
+            "Replies that pulled several things together.",
         ),
         Indicator(
             name="outcomes_focus", label="Outcomes focus", value=mix.mean_score,
@@ -177,8 +176,8 @@ def indicators(
         complex_reflection_count=complex_, questions=questions, open_question_count=open_q,
         closed_questions=closed_q, advice=advice, advice_share=advice / n if n else None,
         confronts=codes.count("confront"), information=codes.count("information"),
-        affirmations_fair=aff_fair, affirmations_good=aff_good,
-        summaries_fair=sum_fair, summaries_good=sum_good,
+        affirmations_fair=aff_levels[0], affirmations_good=aff_levels[1],
+        summaries_fair=sum_levels[0], summaries_good=sum_levels[1],
         longest_question_run=_longest_question_run(turns),
     )
     for stance in STANCES:
