@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from coach.codes import CODE_LABELS, STANCE_LABELS, CodeResult, HistoryTurn, InvalidReply
+from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, HistoryTurn, InvalidReply
 
 BATCH = 256  # larger batches pad less once sorted by length (measured)
 

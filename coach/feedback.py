@@ -26,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from coach.codes import CODE_LABELS, STANCE_LABELS, CodeResult
-from coach.exemplars import Moment, load_moments
+from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, Moment, load_moments
 from coach.report_cite import Citer, Search
 from coach.report_rubric import HintRule, HintWhen, Rubric, load_rubric
 from coach.report_types import Citation
@@ -127,7 +126,7 @@ class ExemplarIndex:
             if cached and cached[0] == key and (embedder is None or cached[1].embedder is embedder):
                 return cached[1]
         if embedder is None:
-            from coach.embedder import get_embedder
+            from coach.embedding import get_embedder
 
             embedder = get_embedder()
         moments = load_moments(directory)

@@ -86,7 +86,7 @@ def chroma_embedding_function() -> Any:
             pass
 
         def __call__(self, input: Documents) -> Embeddings:
-            from coach.embedder import get_embedder
+            from coach.embedding import get_embedder
 
             return list(get_embedder().embed(list(input)))
 
@@ -211,7 +211,7 @@ class KnowledgeBase:
         return report
 
     def _write(self, source: Source, chunks: list[Chunk], replace: bool) -> None:
-        from coach.embedder import get_embedder
+        from coach.embedding import get_embedder
 
         vectors = get_embedder().embed([c.text for c in chunks])
         meta = source.meta
@@ -276,7 +276,7 @@ class KnowledgeBase:
         if k < 1:
             raise SearchError("k must be at least 1")
         size = self.ensure_indexed()
-        from coach.embedder import get_embedder
+        from coach.embedding import get_embedder
 
         filters = [{"kind": kind}] if kind else []
         if style:

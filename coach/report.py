@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coach.codes import CODE_LABELS, STANCE_LABELS
+from coach.coding import CODE_LABELS, STANCE_LABELS
 from coach.report_cite import Citer, Search, guidance_search
 from coach.report_metrics import choose_rules, hidden_metrics, indicators, render, stance_mix
 from coach.report_rubric import Rubric, RubricError, load_rubric

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from coach.codes import CODE_LABELS, STANCE_LABELS, STANCES
+from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES
 from coach.report_types import Indicator, Point
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from coach.codes import CODE_LABELS, STANCE_LABELS, STANCES
+from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES
 from coach.report_rubric import Condition, CountBand, Rubric, Rule
 from coach.report_types import BandName, HiddenItemResult, Indicator, StanceMix, TurnRecord
 

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from coach.codes import CODE_LABELS, CODES, STANCE_LABELS, STANCES
+from coach.coding import CODE_LABELS, CODES, STANCE_LABELS, STANCES
 from coach.personas import MOOD_LABELS
 from coach.report_types import TurnRecord, Uncovered
 from coach.roleplay_rules import MOOD_BANDS

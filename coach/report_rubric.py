@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from coach.codes import CODES, STANCES, Code, Stance
+from coach.coding import CODES, STANCES, Code, Stance
 from coach.settings import DEFAULT_KNOWLEDGE_DIR
 
 DEFAULT_RUBRIC_PATH = DEFAULT_KNOWLEDGE_DIR / "rubric.yaml"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from coach.codes import CodeResult
+from coach.coding import CodeResult
 from coach.knowledge import Passage
 
 BandName = Literal["below fair", "fair", "good", "n/a"]

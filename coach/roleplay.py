@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from coach.codes import CodeResult, HistoryTurn, InvalidReply
+from coach.coding import CodeResult, HistoryTurn, InvalidReply
 from coach.personas import MOOD_LABELS, STAGES, HiddenItem, PersonaCard
 from coach.realisers import Realiser, RealiseRequest, ScriptedRealiser
 from coach.roleplay_guard import LeakGuard, looks_like_injection
@@ -250,7 +250,7 @@ class RoleplayEngine:
         injection_check: Callable[[str], bool] = looks_like_injection,
     ) -> None:
         if embedder is None:
-            from coach.embedder import get_embedder
+            from coach.embedding import get_embedder
 
             embedder = get_embedder()
         self.card = card

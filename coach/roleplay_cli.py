@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from coach.codes import CODE_LABELS, STANCE_LABELS, InvalidReply
+from coach.coding import CODE_LABELS, STANCE_LABELS, InvalidReply
 from coach.settings import Settings
 
 

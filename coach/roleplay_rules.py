@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from coach.codes import CodeResult
+from coach.coding import CodeResult
 from coach.personas import STAGES, Mood, PersonaCard, Stage, phrase_pattern
 
 MAX_LOSS = 0.12  # the most receptivity one reply can cost

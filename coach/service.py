@@ -16,7 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from coach.codes import CODE_LABELS, STANCE_LABELS, CodeResult, InvalidReply
+from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, InvalidReply
 from coach.knowledge import KnowledgeBase, Passage, SearchError
 from coach.personas import PersonaCard, load_personas
 from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
@@ -154,7 +154,7 @@ class CoachService:
     @cached_property
     def vectors(self) -> Any:
         """The bundled embedder behind an on-disk cache of the vectors every start needs."""
-        from coach.embedder import CachedEmbedder, get_embedder
+        from coach.embedding import CachedEmbedder, get_embedder
 
         return CachedEmbedder(get_embedder(), self.settings.data_dir / "cache" / "vectors.npz")
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from coach.accounts import Role
-from coach.codes import CodeResult
+from coach.coding import CodeResult
 
 
 def utcnow() -> datetime:

@@ -15,9 +15,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from coach.coding import CodeRequest, get_coder
-from coach.coding_train import load_split, request_for
-from coach.embedder import get_embedder
+from coach.coding import CodeRequest, get_coder, load_split, request_for
+from coach.embedding import get_embedder
 from evals.common import percentile_ms
 
 

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(tmp), knowledge=KnowledgeSettings.model_construct(collection="bench_synthetic")
         )
         kb = KnowledgeBase(settings)
-        from coach.embedder import get_embedder
+        from coach.embedding import get_embedder
 
         started = time.perf_counter()
         vectors = get_embedder().embed(texts)

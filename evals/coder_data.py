@@ -14,8 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from coach.codes import CODES, STANCES, HistoryTurn
-from coach.coding import CodeRequest
+from coach.coding import CODES, STANCES, CodeRequest, HistoryTurn
 from evals.common import PROJECT_ROOT
 
 SEED_FILE = PROJECT_ROOT / "evals" / "datasets" / "seed_worker_turns.yaml"

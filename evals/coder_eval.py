@@ -20,10 +20,18 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.codes import CODES, STANCES, CodeResult
-from coach.coding import Coder, CodeRequest, load_coder
-from coach.coding_model import MODEL_PATH
-from coach.coding_train import EXEMPLAR_DIR, load_split, request_for
+from coach.coding import (
+    CODES,
+    EXEMPLAR_DIR,
+    MODEL_PATH,
+    STANCES,
+    Coder,
+    CodeRequest,
+    CodeResult,
+    load_coder,
+    load_split,
+    request_for,
+)
 from evals.coder_data import (
     ANNOMI_LABELS,
     SEED_FILE,

@@ -11,18 +11,21 @@ import sys
 import time
 from pathlib import Path
 
-from coach.codes import CODES, STANCES
-from coach.coding_model import MODEL_PATH, CoderModel, training_fingerprint
-from coach.coding_train import (
+from coach.coding import (
+    CODES,
     EXEMPLAR_DIR,
+    MODEL_PATH,
+    STANCES,
+    CoderModel,
     HyperParams,
     cross_validate,
     feature_fingerprint,
     featurise_replies,
     load_split,
     train,
+    training_fingerprint,
 )
-from coach.embedder import get_embedder
+from coach.embedding import get_embedder
 from evals.coder_metrics import agreement, format_agreement
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from coach.codes import CodeResult, HistoryTurn, InvalidReply, SentenceCode
+from coach.coding._vocabulary import CodeResult, HistoryTurn, InvalidReply, SentenceCode
 
 
 def result(code: str, stance: str = "neutral", text: str = "x") -> CodeResult:

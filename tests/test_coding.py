@@ -6,11 +6,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coach.codes import CODES, STANCES, CodeResult, HistoryTurn, InvalidReply
-from coach.coding import Coder, CodeRequest, get_coder, primary_by_priority
-from coach.coding_model import CoderModel, training_fingerprint
-from coach.coding_text import looks_english, split_sentences
-from coach.coding_train import feature_fingerprint, load_split
+from coach.coding import (
+    CODES,
+    STANCES,
+    CodeResult,
+    CoderModel,
+    HistoryTurn,
+    InvalidReply,
+    feature_fingerprint,
+    load_split,
+    training_fingerprint,
+)
+from coach.coding._coder import Coder, CodeRequest, get_coder, primary_by_priority
+from coach.coding._screen import looks_english
+from coach.text import split_sentences
 
 
 @pytest.fixture(scope="module")

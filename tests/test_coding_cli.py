@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from coach.cli import main
-from coach.codes import CODES, STANCES
+from coach.coding import CODES, STANCES
 from evals.common import PROJECT_ROOT
 
 

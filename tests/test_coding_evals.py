@@ -9,8 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coach.codes import CODES, STANCES
-from coach.coding import get_coder
+from coach.coding import CODES, STANCES, get_coder
 from evals.coder_data import TO_ANNOMI, load_annomi, load_seed_turns
 from evals.coder_eval import main as coder_eval_main
 from evals.coder_metrics import agreement, binary_f1, roc_auc

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from coach.coding import get_coder
-from coach.coding_llm import LLMCoder, build_messages, coder_from_settings, neutralise
+from coach.coding._llm_coder import LLMCoder, build_messages, coder_from_settings, neutralise
 from coach.llm import OpenAIChatModel
 from coach.settings import LLMSettings
 from tests.fake_openai import FakeOpenAIServer, dead_base_url

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.codes import CodeResult, SentenceCode
+from coach.coding._vocabulary import CodeResult, SentenceCode
 from coach.feedback import ExemplarIndex, Hint, hint_for, person_cues, turn_feedback
 from coach.knowledge import KnowledgeBase
 from coach.report_cite import guidance_search

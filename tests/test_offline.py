@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from coach import offline
-from coach.embedder import MAX_TOKENS, get_embedder
+from coach.embedding import MAX_TOKENS, get_embedder
 
 
 def test_telemetry_switches_are_forced_off() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach.embedder import get_embedder
+from coach.embedding import get_embedder
 from coach.personas import PersonaError, load_card, load_personas, phrase_pattern
 from coach.roleplay_guard import LeakGuard
 from coach.roleplay_lines import FALLBACK_ACTS, card_index

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.codes import CodeResult, SentenceCode
+from coach.coding._vocabulary import CodeResult, SentenceCode
 from coach.knowledge import KnowledgeBase, Passage
 from coach.report import (
     HiddenItemResult,

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from coach.codes import InvalidReply
+from coach.coding import InvalidReply
 from coach.personas import load_personas, phrase_pattern
 from coach.roleplay import (
     ConversationEnded,

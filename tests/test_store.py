@@ -23,7 +23,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from coach import accounts
-from coach.codes import CodeResult, SentenceCode
+from coach.coding._vocabulary import CodeResult, SentenceCode
 from coach.settings import Settings
 from coach.store import (
     SessionNotFound,

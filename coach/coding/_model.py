@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.coding_features import N_SCALARS, SCALAR_NAMES
-from coach.coding_ngrams import BUCKETS
-from coach.exemplars import LabelledReply
+from coach.coding._exemplars import LabelledReply
+from coach.coding._features import N_SCALARS, SCALAR_NAMES
+from coach.coding._ngrams import BUCKETS
 
-MODEL_PATH = Path(__file__).resolve().parent / "data" / "coder.npz"
+MODEL_PATH = Path(__file__).resolve().parent / "coder.npz"
 FORMAT_VERSION = 2
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from coach.codes import Code, Speaker, Stance
+from coach.coding._vocabulary import Code, Speaker, Stance
 
 
 class _Strict(BaseModel):

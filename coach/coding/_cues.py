@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coach.codes import HistoryTurn
-from coach.coding_features import PATTERNS, index
-from coach.coding_text import STOPWORDS, stem, words
+from coach.coding._features import PATTERNS, index
+from coach.coding._vocabulary import HistoryTurn
+from coach.text import STOPWORDS, stem, words
 
 # How far each code leans towards outcomes-focused practice (MITI: reflections and open
 # questions are MI-consistent; confronting and unsolicited advice are not). The stance

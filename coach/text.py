@@ -1,22 +1,13 @@
-"""Text handling for the coder: sentences, words, crude stems, and the checks that decide
-whether a reply can be coded at all (empty, emoji-only, not English, too long).
+"""Text helpers every part shares: one sentence splitter, words, crude stems.
 
 Everything here is pure Python and cheap; the coder's time goes on the embedding call.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
-
-# A reply longer than this is coded on its opening only: the embedder reads at most 256
-# tokens per sentence anyway, and a trainee's turn in a conversation is rarely longer than
-# a few hundred words. The cue says so, so nothing is dropped silently.
-MAX_CHARS = 2000
-MAX_SENTENCES = 12
 
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
 # A sentence ends at . ? or ! (possibly repeated, possibly followed by a closing quote)
@@ -79,72 +70,3 @@ def split_sentences(text: str) -> list[str]:
     # A fragment of one or two words ("Okay.", "Yeah?") stays its own sentence: MITI codes
     # it separately, and it must not drag a reflection towards "other".
     return sentences or [text]
-
-
-@dataclass(frozen=True)
-class Screen:
-    """What the pre-checks found: the text to code and, if it cannot be coded, why."""
-
-    text: str
-    truncated: bool = False
-    uncodable: str | None = None  # a cue explaining why the reply was not coded
-
-
-def has_letters(text: str) -> bool:
-    return any(unicodedata.category(ch).startswith("L") for ch in text)
-
-
-@lru_cache(maxsize=1)
-def _english_vocabulary() -> frozenset[str]:
-    """Whole words in the bundled MiniLM tokenizer's vocabulary (English WordPiece).
-
-    An English word, even jargon, is nearly always one entry; words of other languages
-    mostly are not. Loaded once, only for replies that need the check.
-    """
-    from coach.offline import minilm_files
-
-    _, tokenizer_path = minilm_files()
-    vocab = json.loads(tokenizer_path.read_text(encoding="utf-8"))["model"]["vocab"]
-    return frozenset(w for w in vocab if w.isalpha() or "'" in w)
-
-
-def looks_english(text: str) -> bool:
-    """True unless the reply is clearly in another language or script.
-
-    Mostly non-Latin letters means another script. In Latin script, a reply of four or
-    more words is English when most of its words are whole words of the embedder's
-    English vocabulary (measured: 0.9 for English replies with jargon, 0.25-0.6 for
-    French, Welsh, Spanish and German); shorter replies are given the benefit of the doubt.
-    """
-    letters = [ch for ch in text if unicodedata.category(ch).startswith("L")]
-    if not letters:
-        return False
-    latin = sum(1 for ch in letters if ch.isascii())
-    if latin / len(letters) < 0.7:
-        return False
-    # Names ("Nain Ceri and Taid Vaughn") are not evidence either way: skip capitalised
-    # words after the first.
-    tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", normalise(text))
-    ws = [t.lower() for i, t in enumerate(tokens) if i == 0 or not t[0].isupper()]
-    if len(ws) < 4:
-        return True
-    vocabulary = _english_vocabulary()
-    known = sum(1 for w in ws if w in vocabulary or w.split("'")[0] in vocabulary)
-    return known / len(ws) >= 0.7
-
-
-def screen(text: str) -> Screen:
-    """Normalise and vet a reply; the caller has already rejected empty input."""
-    text = normalise(text)
-    truncated = False
-    if len(text) > MAX_CHARS:
-        cut = text[:MAX_CHARS]
-        # End on a sentence boundary if there is one reasonably near the limit.
-        end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
-        text = cut[: end + 1] if end > MAX_CHARS // 2 else cut
-        truncated = True
-    if not has_letters(text):
-        return Screen(text, truncated, "no words to code (only symbols or emoji)")
-    if not looks_english(text):
-        return Screen(text, truncated, "does not look like English; the coder reads English only")
-    return Screen(text, truncated)

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.codes import CODES, STANCES, HistoryTurn
-from coach.coding import (
+from coach.coding._coder import (
     _RANK,
     Coder,
     CodeRequest,
@@ -26,8 +25,9 @@ from coach.coding import (
     featurise,
     prepare,
 )
-from coach.coding_features import unit_features
-from coach.coding_model import (
+from coach.coding._exemplars import LabelledReply, iter_replies, load_moments
+from coach.coding._features import unit_features
+from coach.coding._model import (
     MODEL_PATH,
     CoderModel,
     Softmax,
@@ -37,8 +37,8 @@ from coach.coding_model import (
     standardiser,
     training_fingerprint,
 )
-from coach.embedder import Embedder, get_embedder
-from coach.exemplars import LabelledReply, iter_replies, load_moments
+from coach.coding._vocabulary import CODES, STANCES, HistoryTurn
+from coach.embedding import Embedder, get_embedder
 from coach.settings import DEFAULT_KNOWLEDGE_DIR
 
 EXEMPLAR_DIR = DEFAULT_KNOWLEDGE_DIR / "exemplars"

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from coach.coding_text import STOPWORDS, content_stems, normalise, stem, words
+from coach.text import STOPWORDS, content_stems, normalise, stem, words
 
 _OPENERS = frozenset(
     ["so", "and", "but", "okay", "ok", "well", "right", "yeah", "yes", "no", "now", "then", "alright", "um", "erm", "er", "oh", "mm", "hmm", "also", "because", "just", "hi", "hello", "hiya"]

@@ -15,9 +15,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from coach.codes import CODES, STANCES, CodeResult, HistoryTurn
-from coach.coding import Coder, CodeRequest, get_coder, prepare
-from coach.coding_cues import outcomes_score
+from coach.coding._coder import Coder, CodeRequest, get_coder, prepare
+from coach.coding._cues import outcomes_score
+from coach.coding._vocabulary import CODES, STANCES, CodeResult, HistoryTurn
 from coach.llm import ChatModel, LLMUnavailable, chat_model_from_settings
 from coach.settings import LLMSettings
 

@@ -25,19 +25,27 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.codes import CODES, STANCES, CodeResult, HistoryTurn, InvalidReply, SentenceCode
-from coach.coding_cues import Evidence, build_cues, outcomes_score
-from coach.coding_features import (
+from coach.coding._cues import Evidence, build_cues, outcomes_score
+from coach.coding._features import (
     N_SCALARS,
     ContextInfo,
     context_info,
     index,
     unit_features,
 )
-from coach.coding_model import MODEL_PATH, CoderModel
-from coach.coding_ngrams import hashed_ngrams
-from coach.coding_text import MAX_SENTENCES, Screen, screen, split_sentences
-from coach.embedder import DIMENSIONS, Embedder, get_embedder
+from coach.coding._model import MODEL_PATH, CoderModel
+from coach.coding._ngrams import hashed_ngrams
+from coach.coding._screen import MAX_SENTENCES, Screen, screen
+from coach.coding._vocabulary import (
+    CODES,
+    STANCES,
+    CodeResult,
+    HistoryTurn,
+    InvalidReply,
+    SentenceCode,
+)
+from coach.embedding import DIMENSIONS, Embedder, get_embedder
+from coach.text import split_sentences
 
 # Priority of codes within a multi-sentence reply (the exemplar files' convention);
 # confront overrides it whenever any sentence is confronting.

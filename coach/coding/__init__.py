@@ -1,0 +1,63 @@
+"""The utterance coder: an OARS code and a stance for every reply and for each sentence in
+it, with the cues behind them, from a small linear model over the bundled sentence encoder.
+
+    coder = get_coder()
+    result = coder.code(CodeRequest("It sounds like Saturday frightened you", context="..."))
+"""
+
+from __future__ import annotations
+
+from coach.coding._coder import Coder, CodeRequest, get_coder, load_coder, prepare
+from coach.coding._exemplars import Moment, load_moments
+from coach.coding._model import MODEL_PATH, CoderModel, training_fingerprint
+from coach.coding._training import (
+    EXEMPLAR_DIR,
+    HyperParams,
+    cross_validate,
+    feature_fingerprint,
+    featurise_replies,
+    load_split,
+    request_for,
+    train,
+)
+from coach.coding._vocabulary import (
+    CODE_LABELS,
+    CODES,
+    STANCE_LABELS,
+    STANCES,
+    Code,
+    CodeResult,
+    HistoryTurn,
+    InvalidReply,
+    Stance,
+)
+
+__all__ = [
+    "CODES",
+    "CODE_LABELS",
+    "Code",
+    "CodeRequest",
+    "CodeResult",
+    "Coder",
+    "CoderModel",
+    "EXEMPLAR_DIR",
+    "HistoryTurn",
+    "HyperParams",
+    "InvalidReply",
+    "MODEL_PATH",
+    "Moment",
+    "STANCES",
+    "STANCE_LABELS",
+    "Stance",
+    "cross_validate",
+    "feature_fingerprint",
+    "featurise_replies",
+    "get_coder",
+    "load_coder",
+    "load_moments",
+    "load_split",
+    "prepare",
+    "request_for",
+    "train",
+    "training_fingerprint",
+]
