@@ -15,9 +15,8 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from coach.coding import CODE_LABELS, CODES, STANCE_LABELS, STANCES
-from coach.personas import MOOD_LABELS
 from coach.report_types import TurnRecord, Uncovered
-from coach.roleplay_rules import MOOD_BANDS
+from coach.roleplay import MOOD_BANDS, MOOD_LABELS
 
 # Colour-blind-safe (Okabe–Ito based): OARS skills in blues, greens, purple and orange;
 # the moves that tend to close people down in vermilion and pink; the rest in greys.

@@ -45,9 +45,13 @@ def _fail(message: str) -> int:
 
 def build_engine(settings: Settings, persona: str, realiser: str = "scripted"):
     """The engine for ``persona`` with the real coder; raises ValueError with a message."""
-    from coach.personas import PersonaError, load_personas
-    from coach.realisers import LLMRealiser, ScriptedRealiser
-    from coach.roleplay import RoleplayEngine
+    from coach.roleplay import (
+        LLMRealiser,
+        PersonaError,
+        RoleplayEngine,
+        ScriptedRealiser,
+        load_personas,
+    )
 
     try:
         cards = load_personas(settings.knowledge.dir / "personas")

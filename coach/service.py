@@ -18,8 +18,13 @@ from typing import Any
 
 from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, InvalidReply
 from coach.knowledge import KnowledgeBase, Passage, SearchError
-from coach.personas import PersonaCard, load_personas
-from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
+from coach.roleplay import (
+    ConversationEnded,
+    PersonaCard,
+    PersonaState,
+    RoleplayEngine,
+    load_personas,
+)
 from coach.settings import Settings
 from coach.store import PracticeSession, Store, StoreConflict, User
 
@@ -133,7 +138,7 @@ class CoachService:
     def realiser(self) -> Any:
         """Scripted by default; with a model configured, the model phrases the line the
         engine chose and falls back to the scripted line (saying why) when it fails."""
-        from coach.realisers import LLMRealiser, ScriptedRealiser
+        from coach.roleplay import LLMRealiser, ScriptedRealiser
 
         model = self._chat_model
         if model is None and self.settings.llm.enabled:

@@ -74,8 +74,7 @@ class ScriptRow:
 
 
 def run_behaviour(cards: dict, coder, personas: list[str]) -> list[ScriptRow]:
-    from coach.realisers import ScriptedRealiser
-    from coach.roleplay import RoleplayEngine
+    from coach.roleplay import RoleplayEngine, ScriptedRealiser
     from coach.roleplay_cli import run_script
 
     rows = []
@@ -154,9 +153,13 @@ def run_injections(
     cards: dict, coder, personas: list[str], realiser_kind: str, *, detector: bool = True
 ) -> InjectionStats:
     from coach.llm import OpenAIChatModel
-    from coach.realisers import LLMRealiser, ScriptedRealiser
-    from coach.roleplay import PersonaState, RoleplayEngine
-    from coach.roleplay_guard import out_of_character
+    from coach.roleplay import (
+        LLMRealiser,
+        PersonaState,
+        RoleplayEngine,
+        ScriptedRealiser,
+        out_of_character,
+    )
 
     attempts = read_lines(INJECTIONS)
     stats = InjectionStats(realiser_kind if detector else f"{realiser_kind}, detector off")
@@ -260,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
-    from coach.personas import load_personas
+    from coach.roleplay import load_personas
 
     cards = load_personas(PERSONAS)
     personas = args.persona or list(cards)

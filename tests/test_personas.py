@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from coach.embedding import get_embedder
-from coach.personas import PersonaError, load_card, load_personas, phrase_pattern
-from coach.roleplay_guard import LeakGuard
-from coach.roleplay_lines import FALLBACK_ACTS, card_index
+from coach.roleplay._cards import PersonaError, load_card, load_personas, phrase_pattern
+from coach.roleplay._guard import LeakGuard
+from coach.roleplay._lines import FALLBACK_ACTS, card_index
 from coach.settings import DEFAULT_KNOWLEDGE_DIR
 
 PERSONA_DIR = DEFAULT_KNOWLEDGE_DIR / "personas"

@@ -11,13 +11,9 @@ import json
 import pytest
 
 from coach.coding import InvalidReply
-from coach.personas import load_personas, phrase_pattern
-from coach.roleplay import (
-    ConversationEnded,
-    PersonaState,
-    RoleplayEngine,
-)
-from coach.roleplay_rules import MAX_LOSS, assess, mood_for
+from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
+from coach.roleplay._cards import load_personas, phrase_pattern
+from coach.roleplay._rules import MAX_LOSS, assess, mood_for
 from coach.settings import DEFAULT_KNOWLEDGE_DIR
 from tests.roleplay_fakes import RuleCoder, ScriptCoder, result
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 
 from coach.llm import OpenAIChatModel
-from coach.personas import load_personas
-from coach.realisers import LLMRealiser, ScriptedRealiser, neutralise
-from coach.roleplay import RoleplayEngine
+from coach.roleplay import RoleplayEngine, load_personas
+from coach.roleplay._realisers import LLMRealiser, ScriptedRealiser, neutralise
 from coach.settings import DEFAULT_KNOWLEDGE_DIR
 from tests.fake_openai import FakeOpenAIServer, dead_base_url
 from tests.roleplay_fakes import RuleCoder

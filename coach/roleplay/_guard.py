@@ -20,8 +20,8 @@ from collections.abc import Collection
 
 import numpy as np
 
-from coach.personas import phrase_pattern
-from coach.roleplay_lines import CardIndex, sentences
+from coach.roleplay._cards import phrase_pattern
+from coach.roleplay._lines import CardIndex, sentences
 
 _INJECTION = [
     r"\bignore\b.{0,40}\b(instructions?|prompts?|rules|directions|guidelines|programming|previous|above)\b",

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from coach.llm import ChatModel, LLMUnavailable
-from coach.personas import MOOD_LABELS, HiddenItem, PersonaCard
-from coach.roleplay_guard import LeakGuard, out_of_character, sentences, strip_speaker_label
+from coach.roleplay._cards import MOOD_LABELS, HiddenItem, PersonaCard
+from coach.roleplay._guard import LeakGuard, out_of_character, sentences, strip_speaker_label
 
 log = logging.getLogger("coach.roleplay")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from coach.coding import CodeResult
-from coach.personas import STAGES, Mood, PersonaCard, Stage, phrase_pattern
+from coach.roleplay._cards import STAGES, Mood, PersonaCard, Stage, phrase_pattern
 
 MAX_LOSS = 0.12  # the most receptivity one reply can cost
 

@@ -25,11 +25,11 @@ from typing import Any, Protocol
 import numpy as np
 
 from coach.coding import CodeResult, HistoryTurn, InvalidReply
-from coach.personas import MOOD_LABELS, STAGES, HiddenItem, PersonaCard
-from coach.realisers import Realiser, RealiseRequest, ScriptedRealiser
-from coach.roleplay_guard import LeakGuard, looks_like_injection
-from coach.roleplay_lines import CardIndex, Embeds, card_index
-from coach.roleplay_rules import Change, asks_for_plan, assess, mood_for, stage_for
+from coach.roleplay._cards import MOOD_LABELS, STAGES, HiddenItem, PersonaCard
+from coach.roleplay._guard import LeakGuard, looks_like_injection
+from coach.roleplay._lines import CardIndex, Embeds, card_index
+from coach.roleplay._realisers import Realiser, RealiseRequest, ScriptedRealiser
+from coach.roleplay._rules import Change, asks_for_plan, assess, mood_for, stage_for
 
 __all__ = [
     "ACTS", "Change", "ConversationEnded", "Decision", "PersonaState", "RoleplayEngine",

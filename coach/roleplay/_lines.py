@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from coach.personas import MOODS, PersonaCard
+from coach.roleplay._cards import MOODS, PersonaCard
 
 
 class Embeds(Protocol):

@@ -1,0 +1,26 @@
+"""The role-played person: persona cards, the state that moves with every reply, the rules
+that open them up or close them down, their line banks, the leak guard, and the realisers
+that phrase what the engine decided (scripted by default, a chat model when configured).
+"""
+
+from __future__ import annotations
+
+from coach.roleplay._cards import MOOD_LABELS, PersonaCard, PersonaError, load_personas
+from coach.roleplay._engine import ConversationEnded, PersonaState, RoleplayEngine
+from coach.roleplay._guard import out_of_character
+from coach.roleplay._realisers import LLMRealiser, ScriptedRealiser
+from coach.roleplay._rules import MOOD_BANDS
+
+__all__ = [
+    "ConversationEnded",
+    "LLMRealiser",
+    "MOOD_BANDS",
+    "MOOD_LABELS",
+    "PersonaCard",
+    "PersonaError",
+    "PersonaState",
+    "RoleplayEngine",
+    "ScriptedRealiser",
+    "load_personas",
+    "out_of_character",
+]
