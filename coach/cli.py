@@ -21,7 +21,7 @@ def _add_index(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_index(args: argparse.Namespace, settings: Settings) -> int:
-    from coach.knowledge import KnowledgeBase
+    from coach.retrieval import KnowledgeBase
 
     kb = KnowledgeBase(settings)
     report = kb.index(rebuild=args.rebuild, progress=lambda msg: print(msg, file=sys.stderr))
@@ -41,7 +41,7 @@ def _add_search(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_search(args: argparse.Namespace, settings: Settings) -> int:
-    from coach.knowledge import KnowledgeBase, SearchError
+    from coach.retrieval import KnowledgeBase, SearchError
 
     kb = KnowledgeBase(settings)
     try:

@@ -27,9 +27,8 @@ from typing import Any
 import numpy as np
 
 from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, Moment, load_moments
-from coach.report_cite import Citer, Search
 from coach.report_rubric import HintRule, HintWhen, Rubric, load_rubric
-from coach.report_types import Citation
+from coach.retrieval import Citation, Citer, Search
 
 __all__ = ["ExemplarIndex", "ExemplarPick", "Hint", "hint_for", "person_cues", "turn_feedback"]
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from coach.coding import CODE_LABELS, STANCE_LABELS
-from coach.report_cite import Citer, Search, guidance_search
 from coach.report_metrics import choose_rules, hidden_metrics, indicators, render, stance_mix
 from coach.report_rubric import Rubric, RubricError, load_rubric
 from coach.report_types import (
@@ -29,6 +28,7 @@ from coach.report_types import (
     TurnRecord,
     Uncovered,
 )
+from coach.retrieval import Citer, Search, guidance_search
 
 __all__ = [
     "Citation", "HiddenItemResult", "Indicator", "Point", "RubricError", "SessionReport",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from coach.coding import CodeResult
-from coach.knowledge import Passage
+from coach.retrieval import Citation
 
 BandName = Literal["below fair", "fair", "good", "n/a"]
 IndicatorKind = Literal["ratio", "share", "count", "score"]
@@ -131,42 +131,6 @@ class Indicator:
         if self.kind == "count":
             return f"{which:.0f}"
         return f"{which:+.2f}"
-
-
-@dataclass(frozen=True)
-class Citation:
-    """Where a piece of guidance came from, with a short quotation from it."""
-
-    citation: str  # Passage.citation(): title — section (publisher; source file)
-    snippet: str
-    title: str
-    source: str
-    section: str = ""
-    publisher: str = ""
-    chunk_id: str = ""
-
-    @classmethod
-    def from_passage(cls, passage: Passage, snippet: str) -> Citation:
-        return cls(
-            citation=passage.citation(), snippet=snippet, title=passage.title,
-            source=passage.source, section=passage.section, publisher=passage.publisher,
-            chunk_id=passage.chunk_id,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "citation": self.citation, "snippet": self.snippet, "title": self.title,
-            "source": self.source, "section": self.section, "publisher": self.publisher,
-            "chunk_id": self.chunk_id,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Citation:
-        return cls(**{k: str(data.get(k, "")) for k in (
-            "citation", "snippet", "title", "source", "section", "publisher", "chunk_id")})
-
-    def __str__(self) -> str:
-        return self.citation
 
 
 @dataclass(frozen=True)

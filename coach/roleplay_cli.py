@@ -83,7 +83,7 @@ def build_engine(settings: Settings, persona: str, realiser: str = "scripted"):
 def _transcript_retriever(settings: Settings) -> Callable[[str], Sequence[str]] | None:
     """Transcript snippets for the LLM's tone, if the knowledge index is there."""
     try:
-        from coach.knowledge import KnowledgeBase
+        from coach.retrieval import KnowledgeBase
 
         kb = KnowledgeBase(settings)
     except Exception:  # noqa: BLE001 — snippets are optional

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, InvalidReply
-from coach.knowledge import KnowledgeBase, Passage, SearchError
+from coach.retrieval import KnowledgeBase, Passage, SearchError
 from coach.roleplay import (
     ConversationEnded,
     PersonaCard,

@@ -20,9 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from coach.knowledge import KnowledgeBase
+from coach.retrieval import KnowledgeBase, list_source_files, read_source
 from coach.settings import KnowledgeSettings, Settings
-from coach.sources import list_source_files, read_source
 from evals.common import percentile_ms
 
 QUERIES = [

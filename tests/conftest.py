@@ -37,7 +37,7 @@ def copy_settings(tmp_path: Path, knowledge_copy: Path) -> Settings:
 @pytest.fixture(scope="session")
 def indexed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The real corpus indexed once per test session (read-only for tests)."""
-    from coach.knowledge import KnowledgeBase
+    from coach.retrieval import KnowledgeBase
 
     s = Settings.test_profile(tmp_path_factory.mktemp("indexed") / "data")
     report = KnowledgeBase(s).index()

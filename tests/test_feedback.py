@@ -7,8 +7,7 @@ import pytest
 
 from coach.coding._vocabulary import CodeResult, SentenceCode
 from coach.feedback import ExemplarIndex, Hint, hint_for, person_cues, turn_feedback
-from coach.knowledge import KnowledgeBase
-from coach.report_cite import guidance_search
+from coach.retrieval import KnowledgeBase, guidance_search
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 
 EXEMPLARS = DEFAULT_KNOWLEDGE_DIR / "exemplars"

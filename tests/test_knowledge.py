@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from coach.knowledge import KnowledgeBase, SearchError
+from coach.retrieval import KnowledgeBase, SearchError
 from coach.settings import Settings
 
 from .netguard import loopback_only

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from coach.coding._vocabulary import CodeResult, SentenceCode
-from coach.knowledge import KnowledgeBase, Passage
 from coach.report import (
     HiddenItemResult,
     SessionReport,
@@ -23,6 +22,7 @@ from coach.report import (
 from coach.report_metrics import band_for, count_levels, indicators
 from coach.report_plot import RECEPTIVITY_LINE
 from coach.report_rubric import METRICS, load_rubric
+from coach.retrieval import KnowledgeBase, Passage
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 
 SCORES = {"outcomes": 0.8, "neutral": 0.0, "paperwork": -0.7}

@@ -2,14 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from coach.settings import DEFAULT_KNOWLEDGE_DIR
-from coach.sources import (
+from coach.retrieval._sources import (
     SourceError,
     chunk_source,
     count_tokens,
     list_source_files,
     read_source,
 )
+from coach.settings import DEFAULT_KNOWLEDGE_DIR
 
 SOURCES = DEFAULT_KNOWLEDGE_DIR / "sources"
 GOOD = """---

@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+from coach.retrieval._sources import (
+    Chunk,
+    Source,
+    SourceError,
+    chunk_source,
+    list_source_files,
+    read_source,
+)
 from coach.settings import Settings
-from coach.sources import Chunk, Source, SourceError, chunk_source, list_source_files, read_source
 
 Progress = Callable[[str], None]
 

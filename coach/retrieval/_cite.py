@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from coach.knowledge import Passage
-from coach.report_types import Citation
+from coach.retrieval._index import Passage
 
 Search = Callable[[str], list[Passage]]
 MAX_WORDS = 35  # the OARS list with its lead-in is 34
@@ -22,6 +22,42 @@ _LIST_ITEM = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘'(])")
 _REFERENCES = re.compile(r"reference|further reading|bibliograph", re.IGNORECASE)
 _SKIP_PREFIXES = ("resource:", "audio:", "transcript:", "video:", "[")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a piece of guidance came from, with a short quotation from it."""
+
+    citation: str  # Passage.citation(): title — section (publisher; source file)
+    snippet: str
+    title: str
+    source: str
+    section: str = ""
+    publisher: str = ""
+    chunk_id: str = ""
+
+    @classmethod
+    def from_passage(cls, passage: Passage, snippet: str) -> Citation:
+        return cls(
+            citation=passage.citation(), snippet=snippet, title=passage.title,
+            source=passage.source, section=passage.section, publisher=passage.publisher,
+            chunk_id=passage.chunk_id,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "citation": self.citation, "snippet": self.snippet, "title": self.title,
+            "source": self.source, "section": self.section, "publisher": self.publisher,
+            "chunk_id": self.chunk_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Citation:
+        return cls(**{k: str(data.get(k, "")) for k in (
+            "citation", "snippet", "title", "source", "section", "publisher", "chunk_id")})
+
+    def __str__(self) -> str:
+        return self.citation
 
 
 def guidance_search(kb: Any, k: int = 6) -> Search:
