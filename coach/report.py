@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coach.coaching import Rubric, RubricError, load_rubric
 from coach.coding import CODE_LABELS, STANCE_LABELS
 from coach.report_metrics import choose_rules, hidden_metrics, indicators, render, stance_mix
-from coach.report_rubric import Rubric, RubricError, load_rubric
 from coach.report_types import (
     Citation,
     HiddenItemResult,

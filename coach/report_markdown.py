@@ -6,48 +6,36 @@ Anything the trainee or the role-played person typed is escaped, so a reply cont
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES
 from coach.report_types import Indicator, Point
+from coach.text import escape_markdown
 
 if TYPE_CHECKING:
     from coach.report import SessionReport
-
-# Enough to make any typed text literal inline (nothing we print starts a line with user text).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
-
-
-def escape(text: str, limit: int | None = None) -> str:
-    """User text on one line, with Markdown and HTML characters made literal."""
-    text = " ".join(str(text).split())
-    if limit and len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
 
 def _levels(row: Indicator) -> tuple[str, str]:
     return row.level(row.fair), row.level(row.good)
 
 
 def _point(n: int, point: Point) -> list[str]:
-    lines = [f"{n}. {escape(point.text)}"]
+    lines = [f"{n}. {escape_markdown(point.text)}"]
     if point.citation:
-        lines.append(f"   > “{escape(point.citation.snippet)}”  ")
-        lines.append(f"   > — {escape(point.citation.citation)}")
+        lines.append(f"   > “{escape_markdown(point.citation.snippet)}”  ")
+        lines.append(f"   > — {escape_markdown(point.citation.citation)}")
     return lines
 
 
 def report_markdown(report: SessionReport) -> str:
-    name = escape(report.persona_name)
+    name = escape_markdown(report.persona_name)
     n = len(report.turns)
     out = [f"# Session report: {name}", ""]
     if n:
         end_mood = report.turns[-1].mood
         out.append(
             f"{n} {'reply' if n == 1 else 'replies'} · receptivity {report.start_receptivity:.2f} → "
-            f"{report.end_receptivity:.2f} ({escape(end_mood)}) · "
+            f"{report.end_receptivity:.2f} ({escape_markdown(end_mood)}) · "
             f"{len(report.uncovered)} of {len(report.hidden)} hidden items uncovered"
         )
     else:
@@ -84,18 +72,18 @@ def report_markdown(report: SessionReport) -> str:
         out.append("Nothing hidden came out in this session.")
     for item in report.uncovered:
         where = f"turn {item.turn_index}" if item.turn_index is not None else "turn not recorded"
-        out.append(f"- **{escape(item.title)}** ({item.kind}) — {where}")
+        out.append(f"- **{escape_markdown(item.title)}** ({item.kind}) — {where}")
         if item.learner is not None:
             code = f" ({CODE_LABELS.get(item.code or '', item.code).lower()})" if item.code else ""
-            out.append(f"  - You said{code}: “{escape(item.learner, 300)}”")
+            out.append(f"  - You said{code}: “{escape_markdown(item.learner, 300)}”")
         if item.reply:
-            out.append(f"  - {name} said: “{escape(item.reply, 300)}”")
+            out.append(f"  - {name} said: “{escape_markdown(item.reply, 300)}”")
 
     out += ["", "## What stayed hidden", ""]
     if not report.missed:
         out.append("Nothing: everything the person had to share came out." if report.hidden
                    else "This scenario has no hidden items.")
-    out += [f"- **{escape(m.title)}** ({m.kind})" for m in report.missed]
+    out += [f"- **{escape_markdown(m.title)}** ({m.kind})" for m in report.missed]
 
     out += ["", "## Strengths", ""]
     if not report.strengths:
@@ -112,11 +100,11 @@ def report_markdown(report: SessionReport) -> str:
                 "|---|---|---|---|---|---|---|"]
         titles = {h.id: h.title for h in report.hidden}
         for t in report.turns:
-            came_out = "; ".join(escape(titles.get(u, u)) for u in t.unlocked)
+            came_out = "; ".join(escape_markdown(titles.get(u, u)) for u in t.unlocked)
             out.append(
-                f"| {t.index} | {escape(t.learner, 200)} | {CODE_LABELS.get(t.coded.code, t.coded.code)} | "
+                f"| {t.index} | {escape_markdown(t.learner, 200)} | {CODE_LABELS.get(t.coded.code, t.coded.code)} | "
                 f"{STANCE_LABELS.get(t.coded.stance, t.coded.stance)} | {t.receptivity:.2f} | "
-                f"{escape(t.mood)} | {came_out} |"
+                f"{escape_markdown(t.mood)} | {came_out} |"
             )
     if report.notes:
         out += ["", "## Notes", ""]

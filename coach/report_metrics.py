@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from coach.coaching import Condition, CountBand, Rubric, Rule
 from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES
-from coach.report_rubric import Condition, CountBand, Rubric, Rule
 from coach.report_types import BandName, HiddenItemResult, Indicator, StanceMix, TurnRecord
 
 # Counts that mean "not measured" rather than "none" when there were no replies.

@@ -165,7 +165,7 @@ class CoachService:
 
     @cached_property
     def exemplars(self) -> Any:
-        from coach.feedback import ExemplarIndex
+        from coach.coaching import ExemplarIndex
 
         return ExemplarIndex.load(self.settings.knowledge.dir / "exemplars", embedder=self.vectors)
 
@@ -277,7 +277,7 @@ class CoachService:
         return view
 
     def hint(self, user: User, session_id: str) -> Any:
-        from coach.feedback import hint_for
+        from coach.coaching import hint_for
 
         session = self._owned(user, session_id)
         state = PersonaState.from_dict(session.state)
@@ -366,7 +366,7 @@ class CoachService:
             return []
 
     def _turn_feedback(self, coded: CodeResult) -> str:
-        from coach.feedback import turn_feedback
+        from coach.coaching import turn_feedback
 
         return turn_feedback(coded, search=None)
 

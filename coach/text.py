@@ -70,3 +70,15 @@ def split_sentences(text: str) -> list[str]:
     # A fragment of one or two words ("Okay.", "Yeah?") stays its own sentence: MITI codes
     # it separately, and it must not drag a reflection towards "other".
     return sentences or [text]
+
+
+# Enough to make any typed text literal inline (nothing we print starts a line with user text).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+
+
+def escape_markdown(text: str, limit: int | None = None) -> str:
+    """User text on one line, with Markdown and HTML characters made literal."""
+    text = " ".join(str(text).split())
+    if limit and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from coach.coaching._rubric import METRICS, load_rubric
 from coach.coding._vocabulary import CodeResult, SentenceCode
 from coach.report import (
     HiddenItemResult,
@@ -21,7 +22,6 @@ from coach.report import (
 )
 from coach.report_metrics import band_for, count_levels, indicators
 from coach.report_plot import RECEPTIVITY_LINE
-from coach.report_rubric import METRICS, load_rubric
 from coach.retrieval import KnowledgeBase, Passage
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 

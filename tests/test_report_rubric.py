@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from coach.report_rubric import DEFAULT_RUBRIC_PATH, RubricError, load_rubric, template_fields
+from coach.coaching._rubric import DEFAULT_RUBRIC_PATH, RubricError, load_rubric, template_fields
 
 RAW: dict[str, Any] = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8"))
 

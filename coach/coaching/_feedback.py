@@ -26,9 +26,10 @@ from typing import Any
 
 import numpy as np
 
+from coach.coaching._rubric import HintRule, HintWhen, Rubric, load_rubric
 from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, Moment, load_moments
-from coach.report_rubric import HintRule, HintWhen, Rubric, load_rubric
 from coach.retrieval import Citation, Citer, Search
+from coach.text import escape_markdown
 
 __all__ = ["ExemplarIndex", "ExemplarPick", "Hint", "hint_for", "person_cues", "turn_feedback"]
 
@@ -84,19 +85,17 @@ class Hint:
         }
 
     def to_markdown(self) -> str:
-        from coach.report_markdown import escape
-
-        out = [f"**Try next: {self.skill_label.lower()}.** {escape(self.suggestion)}"]
+        out = [f"**Try next: {self.skill_label.lower()}.** {escape_markdown(self.suggestion)}"]
         if self.citation:
-            out.append(f"> “{escape(self.citation.snippet)}”  \n> — {escape(self.citation.citation)}")
+            out.append(f"> “{escape_markdown(self.citation.snippet)}”  \n> — {escape_markdown(self.citation.citation)}")
         if self.exemplar:
             ex = self.exemplar
             out.append(
-                f"For example, when someone said “{escape(ex.context, 200)}”, a worker replied: "
-                f"“{escape(ex.text)}” ({ex.code_label.lower()})."
+                f"For example, when someone said “{escape_markdown(ex.context, 200)}”, a worker replied: "
+                f"“{escape_markdown(ex.text)}” ({ex.code_label.lower()})."
             )
         if self.note:
-            out.append(f"*{escape(self.note)}*")
+            out.append(f"*{escape_markdown(self.note)}*")
         return "\n\n".join(out)
 
 
