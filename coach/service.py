@@ -320,7 +320,7 @@ class CoachService:
 
     def trend_png(self, user: User, path: Path) -> Path | None:
         """The trainee's indicators across their ended sessions, oldest first."""
-        from coach.trend import trend_png
+        from coach.report import trend_png
 
         ended = [s for s in reversed(self.store.list_sessions(user.id, status="ended")) if s.report]
         return trend_png([(s.created_at.strftime("%d %b"), s.report) for s in ended], path)

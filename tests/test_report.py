@@ -18,11 +18,13 @@ from coach.report import (
     SessionReport,
     TurnRecord,
     build_report,
-    guidance_search,
+    report_markdown,
+    timeline_figure,
+    timeline_png,
 )
-from coach.report_metrics import band_for, count_levels, indicators
-from coach.report_plot import RECEPTIVITY_LINE
-from coach.retrieval import KnowledgeBase, Passage
+from coach.report._metrics import band_for, count_levels, indicators
+from coach.report._plot import RECEPTIVITY_LINE
+from coach.retrieval import KnowledgeBase, Passage, guidance_search
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, Settings
 
 SCORES = {"outcomes": 0.8, "neutral": 0.0, "paperwork": -0.7}
@@ -233,7 +235,7 @@ def test_without_guidance_the_points_stand_uncited_with_a_note(how: str) -> None
     assert "citations are left out" in note
     if how == "failing":
         assert "the index is gone" in note
-    assert "citations are left out" in report.to_markdown()
+    assert "citations are left out" in report_markdown(report)
 
 
 # --- exports -----------------------------------------------------------------------------------
@@ -243,7 +245,7 @@ def test_markdown_has_every_section_and_escapes_typed_text() -> None:
     turns = session(["open_question", "reflection_complex", "summary"])
     turns[0] = TurnRecord(1, "Is it A | B? <script>alert(1)</script> **bold**", coded("closed_question"),
                           "Dunno.", 0.32, "guarded", [])
-    md = build_report("Debs", turns, HIDDEN, None, 0.3).to_markdown()
+    md = report_markdown(build_report("Debs", turns, HIDDEN, None, 0.3))
     for heading in ("# Session report: Debs", "## Indicators", "## Outcomes focus",
                     "## What the person shared", "## What stayed hidden", "## Strengths",
                     "## Next steps", "## Turn by turn"):
@@ -269,7 +271,7 @@ def test_timeline_png_is_written_with_one_point_per_turn(tmp_path: Path) -> None
     turns[1] = TurnRecord(2, "Money's tight.", coded("reflection_complex"), "It is.", 0.5, "warming",
                           ["money"])
     report = build_report("Debs", turns, HIDDEN, None, 0.3)
-    fig = report.timeline_figure()
+    fig = timeline_figure(report)
     ax = fig.axes[0]
     (line,) = [ln for ln in ax.get_lines() if ln.get_gid() == RECEPTIVITY_LINE]
     assert list(line.get_xdata()) == [0, 1, 2, 3, 4, 5]
@@ -277,7 +279,7 @@ def test_timeline_png_is_written_with_one_point_per_turn(tmp_path: Path) -> None
     assert ax.get_xlabel() and ax.get_ylabel() and "Debs" in ax.get_title()
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "Complex reflection" in legend and "Turn 2: Money has been tight" in legend
-    path = report.timeline_png(tmp_path / "out" / "timeline.png")
+    path = timeline_png(report, tmp_path / "out" / "timeline.png")
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
 
@@ -292,10 +294,10 @@ def test_an_empty_session_reports_without_crashing(tmp_path: Path) -> None:
     assert report.strengths == ()
     assert [p.rule for p in report.next_steps][0] == "make_a_start" and len(report.next_steps) == 2
     assert report.uncovered == () and len(report.missed) == 4
-    md = report.to_markdown()
+    md = report_markdown(report)
     assert "No replies were recorded" in md and "## Turn by turn" not in md
     assert SessionReport.from_json(report.to_json()) == report
-    assert report.timeline_png(tmp_path / "empty.png").stat().st_size > 5_000
+    assert timeline_png(report, tmp_path / "empty.png").stat().st_size > 5_000
 
 
 def test_a_200_turn_session_is_quick(search, tmp_path: Path) -> None:
@@ -304,12 +306,12 @@ def test_a_200_turn_session_is_quick(search, tmp_path: Path) -> None:
     turns = session([cycle[n % len(cycle)] for n in range(200)], start=0.0)
     hidden = [HiddenItemResult(f"item{k}", f"Hidden item number {k}", k % 2 == 0, 20 * k + 5, "outcome")
               for k in range(8)]
-    build_report("Debs", session(["open_question"]), [], search, 0.3).timeline_png(tmp_path / "w.png")
+    timeline_png(build_report("Debs", session(["open_question"]), [], search, 0.3), tmp_path / "w.png")
     started = time.perf_counter()
     report = build_report("Debs", turns, hidden, search, 0.3)
-    report.to_markdown()
+    report_markdown(report)
     report.to_json()
-    report.timeline_png(tmp_path / "long.png")
+    timeline_png(report, tmp_path / "long.png")
     elapsed = time.perf_counter() - started
     assert elapsed < 2.0, f"{elapsed:.2f} s"
     assert len(report.turns) == 200 and report.indicator("reflection_to_question").value is not None

@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from coach.report import report_markdown, timeline_png
 from coach.service import CoachService, ServiceError, SessionView
 from coach.ui import render
 
@@ -101,10 +102,10 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
         view = service.session(user, session_id)
         md_path = exports / f"outcomes-coach-{session_id}.md"
         json_path = exports / f"outcomes-coach-{session_id}.json"
-        md_path.write_text(report.to_markdown(), encoding="utf-8")
+        md_path.write_text(report_markdown(report), encoding="utf-8")
         json_path.write_text(report.to_json(), encoding="utf-8")
-        png = report.timeline_png(exports / f"outcomes-coach-{session_id}.png")
-        return (report.to_markdown(), str(png), gr.update(value=str(md_path), visible=True),
+        png = timeline_png(report, exports / f"outcomes-coach-{session_id}.png")
+        return (report_markdown(report), str(png), gr.update(value=str(md_path), visible=True),
                 gr.update(value=str(json_path), visible=True), render.mood_html(view),
                 gr.update(interactive=False), gr.Tabs(selected="report"))
 

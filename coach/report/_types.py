@@ -7,6 +7,7 @@ the records hashable and their equality exact after a round trip.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -206,3 +207,77 @@ class StanceMix:
             counts={str(k): int(v) for k, v in data.get("counts", {}).items()},
             mean_score=None if mean is None else float(mean),
         )
+
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    persona_name: str
+    start_receptivity: float
+    turns: tuple[TurnRecord, ...]
+    hidden: tuple[HiddenItemResult, ...]
+    indicators: tuple[Indicator, ...]
+    stance_mix: StanceMix
+    uncovered: tuple[Uncovered, ...]
+    missed: tuple[HiddenItemResult, ...]
+    strengths: tuple[Point, ...]
+    next_steps: tuple[Point, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    # --- looking things up ---------------------------------------------------------------
+
+    def indicator(self, name: str) -> Indicator:
+        for row in self.indicators:
+            if row.name == name:
+                return row
+        raise KeyError(name)
+
+    @property
+    def end_receptivity(self) -> float:
+        return self.turns[-1].receptivity if self.turns else self.start_receptivity
+
+    # --- export ----------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "persona_name": self.persona_name,
+            "start_receptivity": self.start_receptivity,
+            "end_receptivity": self.end_receptivity,
+            "turns": [t.to_dict() for t in self.turns],
+            "hidden": [h.to_dict() for h in self.hidden],
+            "indicators": [i.to_dict() for i in self.indicators],
+            "stance_mix": self.stance_mix.to_dict(),
+            "uncovered": [u.to_dict() for u in self.uncovered],
+            "missed": [m.to_dict() for m in self.missed],
+            "strengths": [p.to_dict() for p in self.strengths],
+            "next_steps": [p.to_dict() for p in self.next_steps],
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SessionReport:
+        if data.get("schema") != SCHEMA_VERSION:
+            raise ValueError(f"unsupported report schema {data.get('schema')!r}")
+        return cls(
+            persona_name=str(data["persona_name"]),
+            start_receptivity=float(data["start_receptivity"]),
+            turns=tuple(TurnRecord.from_dict(t) for t in data["turns"]),
+            hidden=tuple(HiddenItemResult.from_dict(h) for h in data["hidden"]),
+            indicators=tuple(Indicator.from_dict(i) for i in data["indicators"]),
+            stance_mix=StanceMix.from_dict(data["stance_mix"]),
+            uncovered=tuple(Uncovered.from_dict(u) for u in data["uncovered"]),
+            missed=tuple(HiddenItemResult.from_dict(m) for m in data["missed"]),
+            strengths=tuple(Point.from_dict(p) for p in data["strengths"]),
+            next_steps=tuple(Point.from_dict(p) for p in data["next_steps"]),
+            notes=tuple(str(n) for n in data.get("notes", ())),
+        )
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> SessionReport:
+        return cls.from_dict(json.loads(text))

@@ -16,7 +16,7 @@ from typing import Any
 
 from coach.coaching import Condition, CountBand, Rubric, Rule
 from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES
-from coach.report_types import BandName, HiddenItemResult, Indicator, StanceMix, TurnRecord
+from coach.report._types import BandName, HiddenItemResult, Indicator, StanceMix, TurnRecord
 
 # Counts that mean "not measured" rather than "none" when there were no replies.
 COUNT_METRICS = (

@@ -7,7 +7,6 @@ and no display backend, so it is safe in a web server's worker threads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -15,7 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from coach.coding import CODE_LABELS, CODES, STANCE_LABELS, STANCES
-from coach.report_types import TurnRecord, Uncovered
+from coach.report._types import SessionReport
 from coach.roleplay import MOOD_BANDS, MOOD_LABELS
 
 # Colour-blind-safe (Okabe–Ito based): OARS skills in blues, greens, purple and orange;
@@ -46,12 +45,10 @@ def _shorten(text: str, limit: int = 38) -> str:
     return text.replace("$", r"\$")  # a pair of $ would otherwise start mathtext
 
 
-def timeline_figure(
-    persona_name: str,
-    turns: Sequence[TurnRecord],
-    uncovered: Sequence[Uncovered],
-    start_receptivity: float,
-) -> Figure:
+def timeline_figure(report: SessionReport) -> Figure:
+    """Receptivity turn by turn, each reply's code and stance, and what came out when."""
+    persona_name, turns = report.persona_name, report.turns
+    uncovered, start_receptivity = report.uncovered, report.start_receptivity
     n = len(turns)
     width = min(16.0, 10.5 + n * 0.03)
     # A fixed layout in inches (axes, then mood labels, then the legend) rather than
@@ -142,8 +139,8 @@ def timeline_figure(
     return fig
 
 
-def save_timeline(fig: Figure, path: Path) -> Path:
+def timeline_png(report: SessionReport, path: Path | str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
+    timeline_figure(report).savefig(path, format="png")
     return path

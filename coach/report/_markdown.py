@@ -6,14 +6,10 @@ Anything the trainee or the role-played person typed is escaped, so a reply cont
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES
-from coach.report_types import Indicator, Point
+from coach.report._types import Indicator, Point, SessionReport
 from coach.text import escape_markdown
 
-if TYPE_CHECKING:
-    from coach.report import SessionReport
 
 def _levels(row: Indicator) -> tuple[str, str]:
     return row.level(row.fair), row.level(row.good)

@@ -1,0 +1,35 @@
+"""The session report: MITI-style indicators against the rubric's bands, what the person
+shared and what stayed hidden, cited strengths and next steps, a turn-by-turn timeline,
+and the trainee's trend across sessions; exported as Markdown, JSON and PNG.
+"""
+
+from __future__ import annotations
+
+from coach.report._build import build_report
+from coach.report._markdown import report_markdown
+from coach.report._plot import timeline_figure, timeline_png
+from coach.report._trend import trend_png
+from coach.report._types import (
+    HiddenItemResult,
+    Indicator,
+    Point,
+    SessionReport,
+    StanceMix,
+    TurnRecord,
+    Uncovered,
+)
+
+__all__ = [
+    "HiddenItemResult",
+    "Indicator",
+    "Point",
+    "SessionReport",
+    "StanceMix",
+    "TurnRecord",
+    "Uncovered",
+    "build_report",
+    "report_markdown",
+    "timeline_figure",
+    "timeline_png",
+    "trend_png",
+]
