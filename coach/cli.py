@@ -82,7 +82,7 @@ def _add_users(sub: argparse._SubParsersAction) -> None:
 
 
 def _read_new_password(args: argparse.Namespace, username: str) -> str:
-    from coach.accounts import validate_password
+    from coach.store.accounts import validate_password
 
     if args.password_stdin:
         line = sys.stdin.readline()
@@ -104,8 +104,7 @@ def _read_new_password(args: argparse.Namespace, username: str) -> str:
 
 
 def _run_users(args: argparse.Namespace, settings: Settings) -> int:
-    from coach import accounts
-    from coach.store import Store, StoreError
+    from coach.store import Store, StoreError, accounts
 
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

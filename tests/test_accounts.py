@@ -13,8 +13,8 @@ from pathlib import Path
 import bcrypt
 import pytest
 
-from coach import accounts, cli
-from coach.store import Store
+from coach import cli
+from coach.store import Store, accounts
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

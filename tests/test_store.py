@@ -22,10 +22,11 @@ import pytest
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from coach import accounts
 from coach.coding._vocabulary import CodeResult, SentenceCode
 from coach.settings import Settings
-from coach.store import (
+from coach.store import accounts
+from coach.store._schema import MetaRow, TurnRow, UserRow, utcnow
+from coach.store._store import (
     SessionNotFound,
     Store,
     StoreConflict,
@@ -34,7 +35,6 @@ from coach.store import (
     UserNotFound,
     normalise_url,
 )
-from coach.store_schema import MetaRow, TurnRow, UserRow, utcnow
 from tests.postgres import PostgresNotInstalled, ThrowawayPostgres
 
 ROUNDS = 4  # the lowest bcrypt cost: these tests are about storage, not hash strength

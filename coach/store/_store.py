@@ -19,33 +19,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker, undefer
 from sqlalchemy.pool import StaticPool
 
-from coach import accounts
-from coach.accounts import Role
-from coach.store_schema import (
-    SCHEMA_VERSION,
-    Base,
-    MetaRow,
-    PracticeSession,
-    SessionRow,
-    Turn,
-    TurnRow,
-    User,
-    UserRow,
-    utcnow,
-)
-
-__all__ = [
-    "PracticeSession",
-    "SessionNotFound",
-    "Store",
-    "StoreConflict",
-    "StoreError",
-    "StoreUnavailable",
-    "Turn",
-    "User",
-    "UserExists",
-    "UserNotFound",
-]
+from coach.store import accounts
+from coach.store._records import PracticeSession, Turn, User
+from coach.store._schema import SCHEMA_VERSION, Base, MetaRow, SessionRow, TurnRow, UserRow, utcnow
+from coach.store.accounts import Role
 
 SQLITE_BUSY_TIMEOUT_S = 15
 
