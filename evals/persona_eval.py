@@ -52,7 +52,7 @@ def _fake_server_module():
 
 
 def read_lines(path: Path) -> list[str]:
-    from coach.roleplay_cli import read_script
+    from coach.cli.roleplay import read_script
 
     return read_script(path)
 
@@ -74,8 +74,8 @@ class ScriptRow:
 
 
 def run_behaviour(cards: dict, coder, personas: list[str]) -> list[ScriptRow]:
+    from coach.cli.roleplay import run_script
     from coach.roleplay import RoleplayEngine, ScriptedRealiser
-    from coach.roleplay_cli import run_script
 
     rows = []
     for pid in personas:

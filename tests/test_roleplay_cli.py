@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from coach import cli, roleplay_cli
+from coach import cli
+from coach.cli import roleplay as roleplay_cli
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, KnowledgeSettings, Settings
 from tests.roleplay_fakes import RuleCoder
 from tests.test_roleplay import GOOD_DEBS

@@ -170,3 +170,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_result(result))
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("code", help="code a reply (OARS code, stance, cues), or a JSONL file of them")
+    add_arguments(p)
+    p.set_defaults(handler=lambda args, _settings: run(args))

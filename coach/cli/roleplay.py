@@ -203,3 +203,9 @@ def interactive(engine, *, seed: int = 0, stdin: TextIO = sys.stdin, out: TextIO
         mark = f"✔ turn {row['unlocked_at']}" if row["unlocked"] else "✘ not reached"
         print(f"   {mark:16s} {row['title']}", file=out)
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("roleplay", help="talk to a persona, or run a script of trainee lines")
+    add_arguments(p)
+    p.set_defaults(handler=run)
