@@ -11,12 +11,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, InvalidReply
+from coach.coding import CodeResult, InvalidReply
 from coach.retrieval import KnowledgeBase, Passage, SearchError
 from coach.roleplay import (
     ConversationEnded,
@@ -27,6 +26,7 @@ from coach.roleplay import (
 )
 from coach.settings import Settings
 from coach.store import PracticeSession, Store, StoreConflict, User
+from coach.views import HistoryRow, Scenario, SessionView, TurnView
 
 Progress = Callable[[str], None]
 
@@ -37,74 +37,6 @@ class ServiceError(ValueError):
 
 class NotAllowed(ServiceError):
     pass
-
-
-@dataclass(frozen=True)
-class Scenario:
-    id: str
-    name: str
-    age: int | None
-    role_of_trainee: str
-    situation: str
-    why_visiting: str
-    your_goal: str
-
-
-@dataclass(frozen=True)
-class TurnView:
-    index: int
-    learner: str
-    reply: str
-    code: str
-    stance: str
-    cues: tuple[str, ...]
-    mood: str
-    receptivity: float
-    changes: tuple[tuple[str, float], ...]
-    unlocked: tuple[str, ...]  # display titles of items unlocked on this turn
-    feedback: str = ""
-    realiser: str = "scripted"
-    fallback_reason: str | None = None
-
-    @property
-    def code_label(self) -> str:
-        return CODE_LABELS.get(self.code, self.code)
-
-    @property
-    def stance_label(self) -> str:
-        return STANCE_LABELS.get(self.stance, self.stance)
-
-
-@dataclass(frozen=True)
-class SessionView:
-    """What the trainee may see of a session: never a locked hidden item."""
-
-    id: str
-    persona_id: str
-    persona_name: str
-    opening: str
-    status: str
-    turns: tuple[TurnView, ...]
-    mood: str
-    receptivity: float
-    start_receptivity: float
-    uncovered: tuple[str, ...]  # titles of unlocked items
-    still_hidden: int
-    notice: str | None = None
-
-    @property
-    def ended(self) -> bool:
-        return self.status == "ended"
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    session_id: str
-    persona_name: str
-    started: str
-    status: str
-    turns: int
-    indicators: dict[str, Any] = field(default_factory=dict)
 
 
 class CoachService:

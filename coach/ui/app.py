@@ -14,8 +14,9 @@ from typing import Any
 import gradio as gr
 
 from coach.report import report_markdown, timeline_png
-from coach.service import CoachService, ServiceError, SessionView
+from coach.service import CoachService, ServiceError
 from coach.ui import render
+from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
 WELCOME = (

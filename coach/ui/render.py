@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from coach.service import HistoryRow, Scenario, SessionView, TurnView
+from coach.views import HistoryRow, Scenario, SessionView, TurnView
 
 CSS = """
 .chips {margin-top: 6px; display: flex; flex-wrap: wrap; gap: 4px;}
