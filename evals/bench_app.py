@@ -40,8 +40,7 @@ LINES = [
 
 
 def _cold_start(data_dir: Path) -> float:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.apprunner import start_app
+    from tests.support.apprunner import start_app
 
     running = start_app(data_dir, timeout_s=300)
     running.stop()

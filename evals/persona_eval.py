@@ -18,7 +18,6 @@ Exit status 0 when everything passes.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from collections import Counter
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.common import PROJECT_ROOT
+from tests.support import fake_openai
 
 SCRIPTS = PROJECT_ROOT / "evals" / "datasets" / "persona_scripts"
 INJECTIONS = PROJECT_ROOT / "evals" / "datasets" / "injections.txt"
@@ -38,17 +38,6 @@ def load_coder():
     from coach.coding import get_coder
 
     return get_coder()
-
-
-def _fake_server_module():
-    """tests/fake_openai.py, loaded by path: the eval uses the same fake as the tests."""
-    path = PROJECT_ROOT / "tests" / "fake_openai.py"
-    spec = importlib.util.spec_from_file_location("coach_eval_fake_openai", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def read_lines(path: Path) -> list[str]:
@@ -165,7 +154,7 @@ def run_injections(
     stats = InjectionStats(realiser_kind if detector else f"{realiser_kind}, detector off")
     server = None
     if realiser_kind == "llm":
-        server = _fake_server_module().FakeOpenAIServer().start()
+        server = fake_openai.FakeOpenAIServer().start()
     try:
         for pid in personas:
             card = cards[pid]

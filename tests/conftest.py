@@ -56,11 +56,3 @@ def warm_data_dir(indexed_settings: Settings) -> Path:
 
     CoachService(indexed_settings).warm_up()
     return indexed_settings.data_dir
-
-
-def seed_data_dir(warm: Path, target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    for part in ("chroma", "cache"):
-        if (warm / part).exists():
-            shutil.copytree(warm / part, target / part, dirs_exist_ok=True)
-    return target

@@ -8,7 +8,7 @@ import pytest
 
 from coach.llm import LLMUnavailable, OpenAIChatModel, chat_model_from_settings
 from coach.settings import LLMSettings
-from tests.fake_openai import FakeOpenAIServer, dead_base_url
+from tests.support.fake_openai import FakeOpenAIServer, dead_base_url
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hello?"}]
 

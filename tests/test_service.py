@@ -10,8 +10,7 @@ import pytest
 from coach.service import CoachService, ServiceError
 from coach.settings import DatabaseSettings, LLMSettings, Settings
 from coach.store import Store
-
-from .fake_openai import FakeOpenAIServer, dead_base_url
+from tests.support.fake_openai import FakeOpenAIServer, dead_base_url
 
 
 def _settings(indexed: Settings, db_dir: Path, **overrides: object) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -76,3 +77,11 @@ def start_app(data_dir: Path, timeout_s: float = 120, **env: str) -> RunningApp:
             time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"the app did not answer within {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+def seed_data_dir(warm: Path, target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for part in ("chroma", "cache"):
+        if (warm / part).exists():
+            shutil.copytree(warm / part, target / part, dirs_exist_ok=True)
+    return target

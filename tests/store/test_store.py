@@ -35,7 +35,7 @@ from coach.store._store import (
     UserNotFound,
     normalise_url,
 )
-from tests.postgres import PostgresNotInstalled, ThrowawayPostgres
+from tests.support.postgres import PostgresNotInstalled, ThrowawayPostgres
 
 ROUNDS = 4  # the lowest bcrypt cost: these tests are about storage, not hash strength
 
@@ -137,7 +137,7 @@ def test_postgres_cluster_is_real_and_on_loopback(postgres_server: ThrowawayPost
 
 def test_a_missing_postgresql_is_named_not_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     """With COACH_TEST_POSTGRES=1 the fixture turns this into a failure, not a skip."""
-    monkeypatch.setattr("tests.postgres.find_bin_dir", lambda: None)
+    monkeypatch.setattr("tests.support.postgres.find_bin_dir", lambda: None)
     with pytest.raises(PostgresNotInstalled, match="Debian package 'postgresql'.*apt-get install -y postgresql"):
         ThrowawayPostgres()
 

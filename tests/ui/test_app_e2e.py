@@ -11,9 +11,7 @@ import pytest
 from gradio_client import Client
 
 from coach.store import Store
-
-from .apprunner import RunningApp, add_user, start_app
-from .conftest import seed_data_dir
+from tests.support.apprunner import RunningApp, add_user, seed_data_dir, start_app
 
 pytestmark = pytest.mark.slow
 

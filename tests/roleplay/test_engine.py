@@ -1,6 +1,6 @@
 """The role-play engine: rules, policy, state and the scripted realiser.
 
-The coder is scripted here (tests/roleplay_fakes.py): the engine's input is a coded
+The coder is scripted here (tests/support/roleplay_fakes.py): the engine's input is a coded
 reply, and these tests pin down how the person reacts to each kind of reply.
 """
 
@@ -15,7 +15,7 @@ from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
 from coach.roleplay._cards import load_personas, phrase_pattern
 from coach.roleplay._rules import MAX_LOSS, assess, mood_for
 from coach.settings import DEFAULT_KNOWLEDGE_DIR
-from tests.roleplay_fakes import RuleCoder, ScriptCoder, result
+from tests.support.roleplay_fakes import RuleCoder, ScriptCoder, result
 
 GOOD_DEBS = [
     "It sounds like the other night really frightened you.",

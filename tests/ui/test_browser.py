@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .apprunner import PROJECT_ROOT, RunningApp, add_user, start_app
-from .conftest import seed_data_dir
+from tests.support.apprunner import PROJECT_ROOT, RunningApp, add_user, seed_data_dir, start_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = PROJECT_ROOT / "screenshots"

@@ -16,7 +16,7 @@ import pytest
 from coach import cli
 from coach.store import Store, accounts
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- rules and hashing -------------------------------------------------------------------

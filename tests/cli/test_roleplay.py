@@ -13,8 +13,8 @@ import yaml
 from coach import cli
 from coach.cli import roleplay as roleplay_cli
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, KnowledgeSettings, Settings
-from tests.roleplay_fakes import RuleCoder
-from tests.test_roleplay import GOOD_DEBS
+from tests.roleplay.test_engine import GOOD_DEBS
+from tests.support.roleplay_fakes import RuleCoder
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,9 @@ from coach.llm import OpenAIChatModel
 from coach.roleplay import RoleplayEngine, load_personas
 from coach.roleplay._realisers import LLMRealiser, ScriptedRealiser, neutralise
 from coach.settings import DEFAULT_KNOWLEDGE_DIR
-from tests.fake_openai import FakeOpenAIServer, dead_base_url
-from tests.roleplay_fakes import RuleCoder
-from tests.test_roleplay import GOOD_DEBS
+from tests.roleplay.test_engine import GOOD_DEBS
+from tests.support.fake_openai import FakeOpenAIServer, dead_base_url
+from tests.support.roleplay_fakes import RuleCoder
 
 IN_CHARACTER = "Yeah, well. It was a bad night, that's all I'll say."
 

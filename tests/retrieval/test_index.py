@@ -7,8 +7,7 @@ import pytest
 
 from coach.retrieval import KnowledgeBase, SearchError
 from coach.settings import Settings
-
-from .netguard import loopback_only
+from tests.support.netguard import loopback_only
 
 
 def test_oars_passage_is_found(indexed_settings: Settings) -> None:
