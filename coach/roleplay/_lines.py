@@ -18,6 +18,7 @@ from typing import Protocol
 import numpy as np
 
 from coach.roleplay._cards import MOODS, PersonaCard
+from coach.text import split_sentences
 
 
 class Embeds(Protocol):
@@ -67,13 +68,6 @@ def _mood_penalty(mood: str, line_mood: str) -> float:
     return steps * WARMER_PENALTY if steps > 0 else -steps * COOLER_PENALTY
 
 
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_RE.split(text) if s and s.strip()]
-
-
 def prefix_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
     """Topic words match as word prefixes ('argu' finds 'argument', 'arguing')."""
     parts = sorted((re.escape(p.lower().strip()) for p in phrases if p.strip()), key=len, reverse=True)
@@ -116,7 +110,7 @@ class CardIndex:
         # The brief and the voice hold nothing hidden: a sentence closest to them gives
         # nothing away.
         brief = card.brief
-        public = sentences(" ".join(
+        public = split_sentences(" ".join(
             [brief.situation, brief.why_visiting, brief.your_goal, card.voice.summary,
              *card.voice.notes]
         ))

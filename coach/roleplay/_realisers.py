@@ -21,7 +21,8 @@ from typing import Literal, Protocol
 
 from coach.llm import ChatModel, LLMUnavailable
 from coach.roleplay._cards import MOOD_LABELS, HiddenItem, PersonaCard
-from coach.roleplay._guard import LeakGuard, out_of_character, sentences, strip_speaker_label
+from coach.roleplay._guard import LeakGuard, out_of_character, strip_speaker_label
+from coach.text import split_sentences
 
 log = logging.getLogger("coach.roleplay")
 
@@ -200,7 +201,7 @@ class LLMRealiser:
         """Why a model reply cannot be used (safe to show), or None."""
         if not text:
             return "the model's reply was empty"
-        if len(text) > self.max_chars or len(sentences(text)) > self.max_sentences:
+        if len(text) > self.max_chars or len(split_sentences(text)) > self.max_sentences:
             return "the model's reply was too long"
         problem = out_of_character(text, name=request.card.brief.name)
         if problem:
