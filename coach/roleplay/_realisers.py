@@ -14,12 +14,11 @@ snippets that have passed the same leak check. Locked items never enter it.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from coach.llm import ChatModel, LLMUnavailable
+from coach.llm import ChatModel, LLMUnavailable, neutralise
 from coach.roleplay._cards import MOOD_LABELS, HiddenItem, PersonaCard
 from coach.roleplay._guard import LeakGuard, out_of_character, strip_speaker_label
 from coach.text import split_sentences
@@ -92,13 +91,8 @@ _MOOD_HINTS = {
     "warming": "You are starting to trust this worker a little.",
     "open": "You feel listened to and are speaking freely.",
 }
-_DELIMITER_RE = re.compile(r"</?\s*(worker|system|user|assistant)\s*>", re.IGNORECASE)
-
-
-def neutralise(text: str) -> str:
-    """Untrusted text inside the prompt: no delimiter of ours, no control characters."""
-    text = _DELIMITER_RE.sub("(worker)", text)
-    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+# The prompt's delimiter, and chat-role tags a trainee might type to fake a new section.
+TAGS = ("worker", "system", "user", "assistant")
 
 
 class LLMRealiser:
@@ -183,7 +177,7 @@ class LLMRealiser:
             f"written here. Reply with {name}'s spoken words only: no name label, no narration."
         )
         history = [
-            f"{'Worker' if speaker == 'worker' else name}: {neutralise(text)}"
+            f"{'Worker' if speaker == 'worker' else name}: {neutralise(text, TAGS)}"
             for speaker, text in request.history[-6:]
         ]
         user = ""
@@ -191,7 +185,7 @@ class LLMRealiser:
             user += "The conversation so far:\n" + "\n".join(history) + "\n\n"
         user += (
             "The worker now says (their words only, between the tags):\n"
-            f"<worker>\n{neutralise(request.learner)}\n</worker>\n\nReply as {name}."
+            f"<worker>\n{neutralise(request.learner, TAGS)}\n</worker>\n\nReply as {name}."
         )
         return [{"role": "system", "content": "\n".join(parts)}, {"role": "user", "content": user}]
 
