@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 
 from coach.coding._coder import Coder, CodeRequest, get_coder, prepare
 from coach.coding._cues import outcomes_score
@@ -104,22 +103,25 @@ class LLMCoder:
                                              max_tokens=self.max_tokens)
                 code, stance, cues = parse_answer(answer)
             except LLMUnavailable as exc:
-                out.append(replace(base, cues=(*base.cues, f"LLM coder unavailable: {exc.reason}")))
+                out.append(_with_cue(base, f"LLM coder unavailable: {exc.reason}"))
                 continue
             except (ValueError, json.JSONDecodeError) as exc:
-                out.append(replace(base, cues=(*base.cues, f"LLM coder answer unusable: {exc}")))
+                out.append(_with_cue(base, f"LLM coder answer unusable: {exc}"))
                 continue
             probs = base.extra.get("stance_probs") or {}
             lean = {s: (1.0 if s == stance else 0.0) for s in STANCES} if stance != base.stance \
                 else probs
-            out.append(replace(
-                base, code=code, stance=stance,  # type: ignore[arg-type]
-                cues=cues or base.cues,
-                outcomes_score=round(outcomes_score(code, lean), 3),  # type: ignore[arg-type]
-                extra={**base.extra, "coder": "llm", "local_code": base.code,
-                       "local_stance": base.stance},
-            ))
+            out.append(base.model_copy(update={
+                "code": code, "stance": stance, "cues": cues or base.cues,
+                "outcomes_score": round(outcomes_score(code, lean), 3),  # type: ignore[arg-type]
+                "extra": {**base.extra, "coder": "llm", "local_code": base.code,
+                          "local_stance": base.stance},
+            }))
         return out
+
+
+def _with_cue(result: CodeResult, cue: str) -> CodeResult:
+    return result.model_copy(update={"cues": (*result.cues, cue)})
 
 
 def coder_from_settings(settings: LLMSettings) -> Coder | LLMCoder:
