@@ -228,14 +228,6 @@ class CoachService:
                 return SessionReport.from_dict(session.report)
             return self._finish(user, session_id)
 
-    def report(self, user: User, session_id: str) -> Any:
-        from coach.report import SessionReport
-
-        session = self._owned(user, session_id)
-        if not session.report:
-            raise ServiceError("This conversation has no report yet: end it first.")
-        return SessionReport.from_dict(session.report)
-
     def history(self, user: User) -> list[HistoryRow]:
         rows = []
         for s in self.store.list_sessions(user.id):

@@ -67,14 +67,6 @@ class Hint:
     exemplar: ExemplarPick | None
     note: str | None = None  # why the citation or the exemplar is missing
 
-    @property
-    def exemplar_label(self) -> str | None:
-        return self.exemplar.code_label if self.exemplar else None
-
-    @property
-    def snippet(self) -> str | None:
-        return self.citation.snippet if self.citation else None
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule, "skill": self.skill, "skill_label": self.skill_label,

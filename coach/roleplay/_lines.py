@@ -146,17 +146,8 @@ class CardIndex:
     def text(self, key: str) -> str:
         return self.by_key[key].text
 
-    def vector(self, key: str) -> np.ndarray:
-        return self.line_vectors[self._row[key]]
-
     def item_keys(self, item_id: str) -> list[str]:
         return [e.key for e in self.entries if e.act == "disclose" and e.mood == item_id]
-
-    def item_vectors(self, item_id: str) -> np.ndarray:
-        """The item's lines and its statement: what a leak of it would resemble."""
-        rows = [self._row[k] for k in self.item_keys(item_id)]
-        statement = self.statement_vectors[self.item_ids.index(item_id)][None, :]
-        return np.vstack([self.line_vectors[rows], statement])
 
     def topic_similarity(self, vector: np.ndarray) -> dict[str, float]:
         sims = self.topic_vectors @ vector
