@@ -67,6 +67,23 @@ def test_empty_and_overlong_messages_are_refused_and_nothing_changes(service: Co
     assert service.store.get_session(view.id).turn_count == 0
 
 
+def test_an_empty_reply_is_refused_in_the_same_words_by_service_engine_and_coder(
+        service: CoachService, trainee) -> None:  # type: ignore[no-untyped-def]
+    from coach.coding import InvalidReply, reply_text
+
+    with pytest.raises(InvalidReply) as checked:
+        reply_text(" \n\t")
+    view = service.start_session(trainee, "debs")
+    with pytest.raises(ServiceError) as by_service:
+        service.take_turn(trainee, view.id, " \n\t")
+    engine = service.engine("debs")
+    with pytest.raises(InvalidReply) as by_engine:
+        engine.respond(engine.start(), " \n\t")
+    with pytest.raises(InvalidReply) as by_coder:
+        service.coder.code(" \n\t")
+    assert str(by_service.value) == str(by_engine.value) == str(by_coder.value) == str(checked.value)
+
+
 def test_resume_returns_the_same_conversation(service: CoachService, trainee) -> None:  # type: ignore[no-untyped-def]
     first = service.start_session(trainee, "iris")
     service.take_turn(trainee, first.id, "How are you finding being home again?")

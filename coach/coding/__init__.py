@@ -30,6 +30,7 @@ from coach.coding._vocabulary import (
     HistoryTurn,
     InvalidReply,
     Stance,
+    reply_text,
 )
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "load_moments",
     "load_split",
     "prepare",
+    "reply_text",
     "request_for",
     "train",
     "training_fingerprint",

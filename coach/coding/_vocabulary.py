@@ -68,6 +68,17 @@ class InvalidReply(ValueError):
     """A reply that cannot be coded (empty or whitespace only); the message says why."""
 
 
+def reply_text(reply: object) -> str:
+    """The reply without surrounding whitespace: the one check, wherever a reply comes in,
+    that there is something to code. ``InvalidReply`` says what is wrong."""
+    if not isinstance(reply, str):
+        raise InvalidReply(f"a reply must be text, not {type(reply).__name__}")
+    text = reply.strip()
+    if not text:
+        raise InvalidReply("the reply is empty: type what you would say to the person")
+    return text
+
+
 @dataclass(frozen=True)
 class HistoryTurn:
     speaker: Speaker

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from coach.coding import CodeResult, HistoryTurn, InvalidReply
+from coach.coding import CodeResult, HistoryTurn, reply_text
 from coach.roleplay._cards import MOOD_LABELS, STAGES, HiddenItem, PersonaCard
 from coach.roleplay._guard import LeakGuard, looks_like_injection
 from coach.roleplay._lines import CardIndex, Embeds, card_index
@@ -233,9 +233,7 @@ class RoleplayEngine:
                 f"the conversation with {self.card.brief.name} has ended ({state.end_reason}); "
                 "start a new session to practise again"
             )
-        text = learner_text.strip() if isinstance(learner_text, str) else ""
-        if not text:
-            raise InvalidReply("the reply is empty: type what you would say to the person")
+        text = reply_text(learner_text)
         # A trainee may speak first; the person's opening is still part of the record.
         opening_key = state.opening_key or self.index.choose_opening(state.seed)
         past = state.history or [["person", self.index.text(opening_key)]]
