@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
 from coach.coaching._rubric import HintRule, HintWhen, Rubric, load_rubric
 from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, Moment, load_moments
@@ -171,7 +172,7 @@ class ExemplarIndex:
 
 
 _index_lock = threading.Lock()
-_index_cache: dict[str, tuple[Any, ExemplarIndex]] = {}
+_index_cache: LRUCache[str, tuple[Any, ExemplarIndex]] = LRUCache(maxsize=4)
 
 
 # --- what the person just said ---------------------------------------------------------------

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from cachetools import LRUCache
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from coach.coding import CODES, STANCES, Code, Stance
@@ -297,4 +298,4 @@ def load_rubric(path: Path = DEFAULT_RUBRIC_PATH) -> Rubric:
 
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple[str, int, int], Rubric]] = {}
+_cache: LRUCache[str, tuple[tuple[str, int, int], Rubric]] = LRUCache(maxsize=8)

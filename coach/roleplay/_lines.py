@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from cachetools import LRUCache
 
 from coach.roleplay._cards import MOODS, PersonaCard
 from coach.text import split_sentences
@@ -217,7 +218,9 @@ class CardIndex:
         return allowed[0] if allowed else used[0]
 
 
-_CACHE: dict[tuple[str, str, int], CardIndex] = {}
+# An index is a few MB of vectors; more than a handful of embedders per process only
+# happens in tests and evals.
+_CACHE: LRUCache[tuple[str, str, int], CardIndex] = LRUCache(maxsize=32)
 _CACHE_LOCK = threading.Lock()
 
 

@@ -111,3 +111,15 @@ def test_template_fields_are_plain_names() -> None:
     assert template_fields("{a:.0%} and {b}") == {"a", "b"}
     with pytest.raises(ValueError, match="plain name"):
         template_fields("{a.b}")
+
+
+def test_parsed_rubrics_are_kept_for_a_bounded_number_of_files(tmp_path: Path) -> None:
+    from coach.coaching import _rubric
+
+    paths = []
+    for n in range(_rubric._cache.maxsize + 3):
+        (tmp_path / str(n)).mkdir()
+        paths.append(write(tmp_path / str(n), RAW))
+    first = [load_rubric(path) for path in paths]
+    assert len(_rubric._cache) <= _rubric._cache.maxsize
+    assert load_rubric(paths[-1]) is first[-1]  # the most recent are still cached
