@@ -10,23 +10,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from functools import cached_property
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from coach.coding import CodeResult, InvalidReply
-from coach.retrieval import KnowledgeBase, Passage, SearchError
-from coach.roleplay import (
-    ConversationEnded,
-    PersonaCard,
-    PersonaState,
-    RoleplayEngine,
-    load_personas,
-)
+from coach.llm import ChatModel
+from coach.retrieval import Passage, SearchError
+from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
 from coach.settings import Settings
 from coach.store import PracticeSession, Store, StoreConflict, User
 from coach.views import HistoryRow, Scenario, SessionView, TurnView
+from coach.wiring import Wiring
 
 Progress = Callable[[str], None]
 
@@ -40,76 +36,34 @@ class NotAllowed(ServiceError):
 
 
 class CoachService:
-    """One per process. Heavy parts (coder, persona indexes, knowledge base) load lazily
-    or in ``warm_up``; everything per-session comes from the store on each call."""
+    """One per process. Heavy parts (coder, persona indexes, knowledge base) come from
+    ``coach.wiring``, built lazily or in ``warm_up``; everything per-session comes from
+    the store on each call. Tests may pass in a store, a coder or a chat model."""
 
-    def __init__(self, settings: Settings, *, store: Store | None = None,
-                 coder: Any | None = None, chat_model: Any | None = None) -> None:
+    def __init__(self, settings: Settings, *, wiring: Wiring | None = None,
+                 store: Store | None = None, coder: Any | None = None,
+                 chat_model: ChatModel | None = None) -> None:
         self.settings = settings
-        self.store = store or Store(settings.database_url)
-        self.personas: dict[str, PersonaCard] = load_personas(settings.knowledge.dir / "personas")
-        self.knowledge = KnowledgeBase(settings)
-        self._coder = coder
-        self._chat_model = chat_model
-        self._engines: dict[str, RoleplayEngine] = {}
-        self._engines_lock = threading.Lock()
-        self._session_locks: dict[str, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
+        self.parts = wiring or Wiring(settings, store=store, coder=coder, chat_model=chat_model)
+        self.store = self.parts.store
+        self.personas = self.parts.personas
+        self.knowledge = self.parts.knowledge
+        self._session_locks = _SessionLocks()
 
     # --- start-up --------------------------------------------------------------------
 
     @property
     def coder(self) -> Any:
-        if self._coder is None:
-            from coach.coding import get_coder
+        return self.parts.coder
 
-            self._coder = get_coder()
-        return self._coder
-
-    @cached_property
-    def realiser(self) -> Any:
-        """Scripted by default; with a model configured, the model phrases the line the
-        engine chose and falls back to the scripted line (saying why) when it fails."""
-        from coach.roleplay import LLMRealiser, ScriptedRealiser
-
-        model = self._chat_model
-        if model is None and self.settings.llm.enabled:
-            from coach.llm import chat_model_from_settings
-
-            model = chat_model_from_settings(self.settings.llm)
-        if model is None:
-            return ScriptedRealiser()
-        return LLMRealiser(model, retriever=self._voice_snippets, max_tokens=self.settings.llm.max_tokens)
-
-    def _voice_snippets(self, query: str) -> list[str]:
-        """Transcript passages that give the model the person's way of speaking."""
-        try:
-            return [p.text for p in self.knowledge.search(query, k=2, kind="transcript")]
-        except SearchError:
-            return []
-
-    @cached_property
-    def vectors(self) -> Any:
-        """The bundled embedder behind an on-disk cache of the vectors every start needs."""
-        from coach.embedding import CachedEmbedder, get_embedder
-
-        return CachedEmbedder(get_embedder(), self.settings.data_dir / "cache" / "vectors.npz")
-
-    @cached_property
+    @property
     def exemplars(self) -> Any:
-        from coach.coaching import ExemplarIndex
-
-        return ExemplarIndex.load(self.settings.knowledge.dir / "exemplars", embedder=self.vectors)
+        return self.parts.exemplars
 
     def engine(self, persona_id: str) -> RoleplayEngine:
-        with self._engines_lock:
-            if persona_id not in self._engines:
-                card = self.personas.get(persona_id)
-                if card is None:
-                    raise ServiceError(f"There is no scenario called {persona_id!r}.")
-                self._engines[persona_id] = RoleplayEngine(card, self.coder, self.realiser,
-                                                           embedder=self.vectors)
-            return self._engines[persona_id]
+        if persona_id not in self.personas:
+            raise ServiceError(f"There is no scenario called {persona_id!r}.")
+        return self.parts.engine(persona_id)
 
     def warm_up(self, progress: Progress | None = None) -> float:
         """Load everything a first turn would otherwise wait for; returns seconds taken."""
@@ -123,7 +77,9 @@ class CoachService:
         say("Checking the guidance library…")
         self.knowledge.ensure_indexed(progress=say)
         _ = self.exemplars
-        self.vectors.save()
+        self.parts.vectors.save()
+        for notice in self.parts.notices:
+            say(notice)
         return time.perf_counter() - started
 
     # --- accounts --------------------------------------------------------------------
@@ -173,7 +129,7 @@ class CoachService:
         if len(message) > limit:
             raise ServiceError(f"Messages are limited to {limit:,} characters (yours has "
                                f"{len(message):,}). Nobody says that much in one go: try a shorter reply.")
-        with self._lock_for(session_id):
+        with self._session_locks.hold(session_id):
             session = self._owned(user, session_id)
             if session.status != "active":
                 raise ServiceError("This conversation has ended. Start a new one to practise again.")
@@ -219,7 +175,7 @@ class CoachService:
                         self.exemplars)
 
     def end_session(self, user: User, session_id: str) -> Any:
-        with self._lock_for(session_id):
+        with self._session_locks.hold(session_id):
             session = self._owned(user, session_id)
             if session.status == "ended" and session.report:
                 from coach.report import SessionReport
@@ -305,10 +261,6 @@ class CoachService:
             raise ServiceError("That conversation could not be found.")
         return session
 
-    def _lock_for(self, session_id: str) -> threading.Lock:
-        with self._locks_lock:
-            return self._session_locks.setdefault(session_id, threading.Lock())
-
     def _view(self, session: PracticeSession) -> SessionView:
         engine = self.engine(session.persona_id)
         state = PersonaState.from_dict(session.state)
@@ -331,6 +283,33 @@ class CoachService:
             uncovered=tuple(u["title"] for u in public["unlocked"]),
             still_hidden=int(public["still_hidden"]),
         )
+
+
+class _SessionLocks:
+    """One lock per session, kept only while someone holds it or waits for it: a
+    long-running app does not collect a lock for every session it has ever served."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}  # id -> (lock, [users])
+
+    @contextmanager
+    def hold(self, session_id: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.setdefault(session_id, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                users[0] -= 1
+                if not users[0]:
+                    del self._locks[session_id]
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._locks)
 
 
 def _with_notice(view: SessionView, notice: str) -> SessionView:

@@ -8,6 +8,7 @@ defaults rooted in a temporary directory, ignoring the environment.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,9 @@ class LLMSettings(BaseSettings):
     timeout_s: float = Field(20.0, gt=0)
     max_tokens: int = Field(160, ge=16, le=2048)
     temperature: float = Field(0.7, ge=0, le=2)
+    # Transcript passages put in the role-play prompt for the person's way of speaking
+    # (0 for none: fewer tokens for a small model).
+    voice_snippets: int = Field(2, ge=0, le=5)
 
     @property
     def enabled(self) -> bool:
@@ -72,6 +76,11 @@ class AppSettings(BaseSettings):
     max_message_chars: int = Field(2000, ge=100)
 
 
+# "llm" codes with the configured chat model over the local coder, falling back to the
+# local coder (and saying so) when no model is configured.
+CoderKind = Literal["local", "llm"]
+
+
 class Settings(BaseModel):
     data_dir: Path
     knowledge: KnowledgeSettings
@@ -79,6 +88,7 @@ class Settings(BaseModel):
     llm: LLMSettings
     database: DatabaseSettings
     app: AppSettings
+    coder: CoderKind = "local"
 
     @property
     def chroma_dir(self) -> Path:
@@ -110,12 +120,15 @@ class _TopLevel(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COACH_", extra="ignore")
 
     data_dir: Path = Field(default_factory=_default_data_dir)
+    coder: CoderKind = "local"
 
 
 def load_settings() -> Settings:
     """Read the environment once, in an entry point."""
+    top = _TopLevel()
     return Settings(
-        data_dir=_TopLevel().data_dir.expanduser().resolve(),
+        data_dir=top.data_dir.expanduser().resolve(),
+        coder=top.coder,
         knowledge=KnowledgeSettings(),
         chroma=ChromaSettings(),
         llm=LLMSettings(),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from coach.retrieval import KnowledgeBase, list_source_files, read_source
 from coach.settings import KnowledgeSettings, Settings
+from coach.text import split_sentences
 from evals.common import percentile_ms
 
 QUERIES = [
@@ -40,8 +40,8 @@ def _sentences(directory: Path) -> list[str]:
     out: list[str] = []
     for path in list_source_files(directory):
         body = read_source(path).body
-        for sentence in re.split(r"(?<=[.!?])\s+", body):
-            sentence = re.sub(r"\s+", " ", sentence).strip()
+        for sentence in split_sentences(body, verbatim=True):
+            sentence = " ".join(sentence.split())
             if 20 <= len(sentence) <= 400:
                 out.append(sentence)
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from coach.coding._coder import Coder, CodeRequest, get_coder, load_coder, prepare
 from coach.coding._exemplars import Moment, load_moments
+from coach.coding._llm_coder import LLMCoder
 from coach.coding._model import MODEL_PATH, CoderModel, training_fingerprint
 from coach.coding._training import (
     EXEMPLAR_DIR,
@@ -45,6 +46,7 @@ __all__ = [
     "HistoryTurn",
     "HyperParams",
     "InvalidReply",
+    "LLMCoder",
     "MODEL_PATH",
     "Moment",
     "STANCES",

@@ -1,9 +1,9 @@
 """An optional LLM coder behind the same interface as the local one.
 
-Used only when a chat model is configured (``coder_from_settings``); the local coder
-stays the default and is always the fallback: it splits and codes the sentences, and
-whenever the model fails or answers with anything but a valid code and stance, its
-result stands, with a cue saying so. The trainee's reply and the person's words are
+Used only when asked for (``COACH_CODER=llm``, wired in ``coach.wiring``) and a chat
+model is configured; the local coder stays the default and is always the fallback: it
+splits and codes the sentences, and whenever the model fails or answers with anything
+but a valid code and stance, its result stands, with a cue saying so. The trainee's reply and the person's words are
 untrusted: they go into the prompt between tags, with any of our tags inside them
 neutralised, and the model's answer is parsed, never obeyed.
 """
@@ -14,11 +14,10 @@ import json
 import re
 from collections.abc import Sequence
 
-from coach.coding._coder import Coder, CodeRequest, get_coder, prepare
+from coach.coding._coder import Coder, CodeRequest, Prepared, prepare
 from coach.coding._cues import outcomes_score
 from coach.coding._vocabulary import CODES, STANCES, CodeResult, HistoryTurn
-from coach.llm import ChatModel, LLMUnavailable, chat_model_from_settings, neutralise
-from coach.settings import LLMSettings
+from coach.llm import ChatModel, LLMUnavailable, neutralise
 
 # The prompt's own delimiters: inside untrusted text they are defused.
 TAGS = ("reply", "context", "history", "turn")
@@ -78,7 +77,7 @@ def parse_answer(text: str) -> tuple[str, str, tuple[str, ...]]:
 
 
 class LLMCoder:
-    """Codes with a chat model, the local coder underneath it."""
+    """Codes with a chat model, the local coder underneath it (same interface)."""
 
     def __init__(self, model: ChatModel, local: Coder, max_tokens: int = 160) -> None:
         self.model = model
@@ -91,14 +90,20 @@ class LLMCoder:
 
     def code_many(self, requests: Sequence[CodeRequest]) -> list[CodeResult]:
         local = self.local.code_many(requests)
+        return self._ask_model([prepare(r) for r in requests], local)
+
+    def code_prepared(self, prepared: list[Prepared]) -> list[CodeResult]:
+        return self._ask_model(prepared, self.local.code_prepared(prepared))
+
+    def _ask_model(self, prepared: Sequence[Prepared], local: Sequence[CodeResult]) -> list[CodeResult]:
         out = []
-        for request, base in zip(requests, local, strict=True):
+        for p, base in zip(prepared, local, strict=True):
             if base.extra.get("uncodable"):
                 out.append(base)
                 continue
-            text = prepare(request).screen.text
+            request = p.request
             try:
-                answer = self.model.complete(build_messages(text, request.context,
+                answer = self.model.complete(build_messages(p.screen.text, request.context,
                                                             request.history),
                                              max_tokens=self.max_tokens)
                 code, stance, cues = parse_answer(answer)
@@ -122,11 +127,3 @@ class LLMCoder:
 
 def _with_cue(result: CodeResult, cue: str) -> CodeResult:
     return result.model_copy(update={"cues": (*result.cues, cue)})
-
-
-def coder_from_settings(settings: LLMSettings) -> Coder | LLMCoder:
-    """The LLM coder when a model is configured, otherwise the local coder."""
-    model = chat_model_from_settings(settings)
-    if model is None:
-        return get_coder()
-    return LLMCoder(model, get_coder(), max_tokens=settings.max_tokens)

@@ -108,9 +108,11 @@ class LLMRealiser:
         max_tokens: int = 160,
         max_chars: int = 420,
         max_sentences: int = 5,
+        max_snippets: int = 2,
     ) -> None:
         self.model = model
         self.retriever = retriever
+        self.max_snippets = max_snippets
         self.max_tokens = max_tokens
         self.max_chars = max_chars
         self.max_sentences = max_sentences
@@ -118,7 +120,7 @@ class LLMRealiser:
     # prompt --------------------------------------------------------------------------
 
     def _snippets(self, request: RealiseRequest, guard: LeakGuard | None) -> list[str]:
-        if self.retriever is None:
+        if self.retriever is None or self.max_snippets <= 0:
             return []
         try:
             found = list(self.retriever(f"{request.card.brief.name}: {request.line}"))
@@ -132,7 +134,7 @@ class LLMRealiser:
             # the outcomes transcript): a snippet touching a locked item is dropped.
             if snippet and guard is not None and guard.leaked_item(snippet, request.locked) is None:
                 kept.append(snippet)
-            if len(kept) == 2:
+            if len(kept) == self.max_snippets:
                 break
         return kept
 
