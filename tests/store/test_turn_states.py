@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from coach.roleplay import PersonaState
+from coach.service import CoachService, ServiceError
+from coach.settings import Settings
 from coach.store import SessionNotFound, Store, TurnNotFound
 from coach.store._schema import TurnRow
 from coach.store._turnstate import compact, restore, restore_all
+from tests.roleplay.test_engine import GOOD_DEBS
 from tests.store.conversations import conversation, opening_state
+from tests.support.roleplay_fakes import RuleCoder
 
 OPENING = "Come in, if you must."
 
@@ -103,3 +109,41 @@ def test_what_only_grew_is_stored_as_what_was_added() -> None:
     assert stored["history_from_turns"] is True and "history" not in stored["fields"]
     assert stored["fields"]["receptivity"] == after["receptivity"]
     assert list(restore_all(OPENING, [])) == []
+
+
+# --- through the service, with the real persona engine ----------------------------------
+
+@pytest.fixture
+def service(tmp_path: Path) -> CoachService:
+    return CoachService(Settings.test_profile(tmp_path / "data"), coder=RuleCoder())
+
+
+def test_the_service_restores_the_engines_state_after_any_turn(service: CoachService) -> None:
+    service.store.add_user("trainee", "a-good-password", "trainee")
+    user = service.store.get_user_by_name("trainee")
+    assert user is not None
+    view = service.start_session(user, "debs")
+    after: list[PersonaState] = []
+    for line in GOOD_DEBS:
+        view = service.take_turn(user, view.id, line)
+        after.append(PersonaState.from_dict(service.store.get_session(view.id).state))
+        if view.status != "active":
+            break
+    assert len(after) >= 8 and len(after[-1].history) == 2 * len(after) + 1
+    for index, expected in enumerate(after):
+        assert service.state_after(user, view.id, index) == expected
+    # The engine's history is what the opening and the turns say, so none of it is stored.
+    with service.store.engine.connect() as conn:
+        stored = list(conn.execute(select(TurnRow.state_after)).scalars())
+    assert len(stored) == len(after)
+    assert all(s.get("history_from_turns") and "history" not in s["fields"] for s in stored)
+    assert all(s["appended"]["used_lines"] for s in stored[1:])
+
+    with pytest.raises(ServiceError, match=f"has {len(after)} turns, so there is no turn {len(after) + 1}"):
+        service.state_after(user, view.id, len(after))
+    service.store.add_user("someone", "a-good-password", "trainee")
+    other = service.store.get_user_by_name("someone")
+    assert other is not None
+    with pytest.raises(ServiceError, match="could not be found"):
+        service.state_after(other, view.id, 0)
+
