@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import logging
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from sqlalchemy.exc import DBAPIError
 from coach.store._engine import make_engine, normalise_url, sqlite_file
 from coach.store._errors import StoreUnavailable
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The revision a database written before migrations is at: today's first revision.
 PRE_ALEMBIC = "0001"
@@ -183,7 +185,10 @@ def upgrade(engine: Engine, where: str) -> Migration:
                 f"Upgrading the database {where} from revision {found or 'none'} to {latest} "
                 f"failed, and nothing was changed ({type(exc).__name__}: {exc}){kept}."
             ) from exc
-        return Migration(found, latest, tuple(config.attributes["applied"]), backup)
+        applied = tuple(config.attributes["applied"])
+        log.info("Database %s: revision %s -> %s (ran %s)%s", where, found or "none", latest,
+                 ", ".join(applied), f"; backup {backup}" if backup else "")
+        return Migration(found, latest, applied, backup)
 
 
 @contextlib.contextmanager

@@ -26,7 +26,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, select, text
 
-from coach.store import Store, StoreUnavailable
+from coach.store import Revision, Store, StoreUnavailable, database_revision
 from coach.store import _migrate as migrate
 from coach.store._engine import make_engine, normalise_url
 from coach.store._schema import Base, TurnRow
@@ -126,6 +126,8 @@ def stored_turn_states(store: Store) -> list[dict[str, Any]]:
 
 def test_a_database_from_before_migrations_is_backed_up_upgraded_and_whole(db_url: str) -> None:
     data = write_legacy(db_url)
+    looked = database_revision(db_url)
+    assert (looked.revision, looked.pre_alembic, looked.up_to_date) == ("0001", True, False)
     before_upgrade = datetime.now(UTC).replace(microsecond=0)
 
     store = Store(db_url, password_rounds=4)
@@ -183,6 +185,7 @@ def test_a_database_from_before_migrations_is_backed_up_upgraded_and_whole(db_ur
     else:
         assert done.backup is None  # PostgreSQL is backed up with its own tools
 
+    assert database_revision(db_url) == Revision(looked.where, HEAD, HEAD)
     # Opened again: nothing to do, and no second copy.
     with Store(db_url) as again:
         assert again.migration.applied == () and again.migration.before == HEAD
