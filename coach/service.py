@@ -122,6 +122,16 @@ class CoachService:
     def session(self, user: User, session_id: str) -> SessionView:
         return self._view(self._owned(user, session_id))
 
+    def state_after(self, user: User, session_id: str, index: int) -> PersonaState:
+        """The person's whole state just after turn ``index`` (0-based), restored from the
+        store without replaying the conversation: where rewinding to a turn, or making it
+        a team exercise, starts from."""
+        session = self._owned(user, session_id)
+        if not 0 <= index < session.turn_count:
+            raise ServiceError(f"That conversation has {session.turn_count} turns, so there "
+                               f"is no turn {index + 1}.")
+        return PersonaState.from_dict(self.store.state_after(session_id, index))
+
     def take_turn(self, user: User, session_id: str, text: str) -> SessionView:
         # An empty message is refused by the engine, with the coder's one check.
         message = (text or "").strip()

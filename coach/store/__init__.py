@@ -1,31 +1,38 @@
 """Persistence: users and practice sessions with every turn, in SQLite by default or
-PostgreSQL by URL, handed out as frozen records; accounts and password rules.
+PostgreSQL by URL, handed out as frozen records; accounts and password rules; the
+schema's Alembic migrations, run whenever a Store opens a database.
 """
 
 from __future__ import annotations
 
 from coach.store import accounts
-from coach.store._records import PracticeSession, Turn, User
-from coach.store._store import (
+from coach.store._errors import (
     SessionNotFound,
-    Store,
     StoreConflict,
     StoreError,
     StoreUnavailable,
+    TurnNotFound,
     UserExists,
     UserNotFound,
 )
+from coach.store._migrate import Migration, Revision, database_revision
+from coach.store._records import PracticeSession, Turn, User
+from coach.store._store import Store
 
 __all__ = [
+    "Migration",
     "PracticeSession",
+    "Revision",
     "SessionNotFound",
     "Store",
     "StoreConflict",
     "StoreError",
     "StoreUnavailable",
     "Turn",
+    "TurnNotFound",
     "User",
     "UserExists",
     "UserNotFound",
     "accounts",
+    "database_revision",
 ]

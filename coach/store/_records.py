@@ -50,13 +50,13 @@ class Turn:
         return CodeResult.from_dict(self.coded)
 
     @classmethod
-    def from_row(cls, row: TurnRow, with_state: bool) -> Turn:
+    def from_row(cls, row: TurnRow, state_after: dict[str, Any] | None = None) -> Turn:
         return cls(
             session_id=row.session_id, index=row.index, learner=row.learner, coded=row.coded,
             reply=row.reply, act=row.act, receptivity=row.receptivity, mood=row.mood,
             changes=row.changes, unlocked=row.unlocked, realiser=row.realiser,
             fallback_reason=row.fallback_reason,
-            state_after=row.state_after if with_state else None,
+            state_after=state_after,
             created_at=row.created_at, feedback=row.feedback,
         )
 

@@ -1,6 +1,7 @@
-"""The tables. The ORM rows never leave ``coach.store``: callers get the frozen records
-of ``_records``, so nothing outside can lazy-load, mutate a row by accident, or see a
-password hash.
+"""The tables, as the Alembic revisions in ``migrations/`` create them (a change here
+needs a revision there: see ``_migrate``). The ORM rows never leave ``coach.store``:
+callers get the frozen records of ``_records``, so nothing outside can lazy-load, mutate
+a row by accident, or see a password hash.
 """
 
 from __future__ import annotations
@@ -54,16 +55,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# Bump when a table changes shape. There are no migrations yet: a database written by
-# another version is refused with a clear message rather than failing on a missing column.
-SCHEMA_VERSION = 1
-
-
 class Base(DeclarativeBase):
     pass
 
 
 class MetaRow(Base):
+    """Kept for the versions from before migrations, which read ``schema_version`` and
+    refuse a database whose value is not 1; the schema itself is versioned by Alembic
+    (``alembic_version``, see ``_migrate``)."""
+
     __tablename__ = "coach_meta"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -132,7 +132,7 @@ class TurnRow(Base):
     realiser: Mapped[str] = mapped_column(String(100))
     fallback_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     feedback: Mapped[str] = mapped_column(Text, default="")
-    # Deferred: the persona state grows with the conversation, so loading every turn's
-    # copy makes reading a long session many times slower; it is read only when asked for.
+    # The person's state after this turn in the compact form of ``_turnstate`` (not a
+    # copy of the whole conversation); deferred, as only restoring a turn's state needs it.
     state_after: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
