@@ -79,13 +79,19 @@ def split_sentences(text: str, *, verbatim: bool = False) -> list[str]:
     return [s for s in sentences if s]
 
 
-# Enough to make any typed text literal inline (nothing we print starts a line with user text).
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+# Enough to make any typed text literal inline (nothing we print starts a line with user text):
+# "$" so no LaTeX, "@" so no e-mail autolink.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$@])")
+# GitHub-flavoured Markdown turns bare "http://..." and "www...." into links; an escaped
+# ":" or "." breaks the pattern and still shows as typed.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp)(://)|\b(www)(\.)")
 
 
 def escape_markdown(text: str, limit: int | None = None) -> str:
-    """User text on one line, with Markdown and HTML characters made literal."""
+    """User text on one line, with Markdown and HTML characters made literal: no
+    markup, images, links or LaTeX can come out of it."""
     text = " ".join(str(text).split())
     if limit and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _AUTOLINK.sub(lambda m: f"{m[1]}\\://" if m[1] else f"{m[3]}\\.", text)

@@ -15,6 +15,7 @@ import gradio as gr
 
 from coach.report import report_markdown, timeline_png
 from coach.service import CoachService, ServiceError
+from coach.text import escape_markdown
 from coach.ui import render
 from coach.views import SessionView
 
@@ -48,7 +49,8 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
         if user is None:
             return (None, gr.update(visible=True), gr.update(visible=False),
                     render.notice_html("That username and password do not match an account."), "")
-        greeting = f"Signed in as **{user.display_name or user.username}** ({user.role})."
+        greeting = (f"Signed in as **{escape_markdown(user.display_name or user.username)}** "
+                    f"({user.role}).")
         return user.id, gr.update(visible=False), gr.update(visible=True), "", greeting
 
     def sign_out() -> tuple[Any, ...]:
@@ -145,8 +147,12 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                         new_btn = gr.Button("Start again with a new conversation", size="sm")
                     with gr.Column(scale=2, min_width=380):
                         notice = gr.HTML()
+                        # What people type is shown as typed: HTML (escaped in render) but
+                        # no Markdown or LaTeX, so a message cannot pull in an image or link.
                         chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat",
-                                          feedback_options=None, buttons=["copy"])
+                                          feedback_options=None, buttons=["copy"],
+                                          render_markdown=False, latex_delimiters=[],
+                                          sanitize_html=True)
                         message = gr.Textbox(label="Your reply", lines=2, max_lines=6,
                                              placeholder="Type what you would say, then press Send",
                                              elem_id="message")
@@ -154,12 +160,12 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                             send_btn = gr.Button("Send", variant="primary", elem_id="send-btn")
                             hint_btn = gr.Button("Hint", elem_id="hint-btn")
                             end_btn = gr.Button("End session", variant="stop", elem_id="end-btn")
-                        hint_box = gr.Markdown(elem_id="hint")
+                        hint_box = gr.Markdown(elem_id="hint", latex_delimiters=[])
                     with gr.Column(scale=1, min_width=240):
                         mood = gr.HTML(elem_id="mood")
                 with gr.Tab("Report", id="report"):
                     report_md = gr.Markdown("End a conversation to see its report here.",
-                                            elem_id="report-md")
+                                            elem_id="report-md", latex_delimiters=[])
                     timeline = gr.Image(label="Turn by turn", type="filepath", interactive=False)
                     with gr.Row():
                         download_md = gr.DownloadButton("Download report (Markdown)", visible=False)

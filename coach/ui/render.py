@@ -33,6 +33,13 @@ def _esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def _text_html(text: str) -> str:
+    """What a trainee or a persona wrote, as HTML that shows it exactly as written: the
+    chat renders HTML but no Markdown or LaTeX (``render_markdown=False``,
+    ``latex_delimiters=[]`` in ``app``), so escaping is all it takes."""
+    return "<br>".join(_esc(line) for line in text.splitlines()) if text else ""
+
+
 def brief_markdown(scenario: Scenario) -> str:
     age = f", {scenario.age}" if scenario.age else ""
     return (
@@ -54,10 +61,10 @@ def chips_html(turn: TurnView) -> str:
 
 def chat_messages(view: SessionView) -> list[dict[str, str]]:
     """The conversation as chatbot messages, each trainee line with its coding chips."""
-    messages = [{"role": "assistant", "content": _esc(view.opening)}]
+    messages = [{"role": "assistant", "content": _text_html(view.opening)}]
     for turn in view.turns:
-        messages.append({"role": "user", "content": f"{_esc(turn.learner)}{chips_html(turn)}"})
-        messages.append({"role": "assistant", "content": _esc(turn.reply)})
+        messages.append({"role": "user", "content": f"{_text_html(turn.learner)}{chips_html(turn)}"})
+        messages.append({"role": "assistant", "content": _text_html(turn.reply)})
     return messages
 
 
