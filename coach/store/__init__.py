@@ -17,13 +17,18 @@ from coach.store._errors import (
 )
 from coach.store._migrate import Migration, Revision, database_revision
 from coach.store._records import PracticeSession, Turn, User
+from coach.store._schema import utcnow
+from coach.store._signin import Attempt, Failures, SignIns
 from coach.store._store import Store
 
 __all__ = [
+    "Attempt",
+    "Failures",
     "Migration",
     "PracticeSession",
     "Revision",
     "SessionNotFound",
+    "SignIns",
     "Store",
     "StoreConflict",
     "StoreError",
@@ -35,4 +40,5 @@ __all__ = [
     "UserNotFound",
     "accounts",
     "database_revision",
+    "utcnow",
 ]

@@ -136,3 +136,36 @@ class TurnRow(Base):
     # copy of the whole conversation); deferred, as only restoring a turn's state needs it.
     state_after: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInSessionRow(Base):
+    """A signed-in browser (``coach.auth``): the cookie carries a token, the database keeps
+    only its SHA-256, so a copy of the database cannot be replayed as a cookie."""
+
+    __tablename__ = "sign_in_sessions"
+    __table_args__ = (Index("ix_sign_in_sessions_user", "user_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    client: Mapped[str] = mapped_column(String(64))
+
+
+class SignInAttemptRow(Base):
+    """Every sign-in attempt, good or bad (never a password): the sign-in log, and what
+    throttling counts, so that every app process sees the same failures."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('ok', 'wrong', 'throttled')", name="ck_sign_in_outcome"),
+        Index("ix_sign_in_attempts_username", "username", "at"),
+        Index("ix_sign_in_attempts_client", "client", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # As typed (normalised), whether or not such an account exists.
+    username: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))

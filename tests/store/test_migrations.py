@@ -33,7 +33,9 @@ from coach.store._schema import Base, TurnRow
 from tests.store import legacy_v1
 from tests.store.conversations import conversation, opening_state
 
-HEAD = "0002"
+HEAD = "0004"
+# Every revision a new database runs, oldest first (0003 comes from another branch).
+ALL = ("0001", "0002", "0004")
 PASSWORD = "correct horse"
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 
@@ -133,7 +135,7 @@ def test_a_database_from_before_migrations_is_backed_up_upgraded_and_whole(db_ur
     store = Store(db_url, password_rounds=4)
     with store:
         done = store.migration
-        assert (done.before, done.after, done.applied) == ("0001", HEAD, ("0002",))
+        assert (done.before, done.after, done.applied) == ("0001", HEAD, ALL[1:])
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == HEAD
             # A version from before migrations reads this and refuses the database.
@@ -207,7 +209,7 @@ def test_the_compaction_revision_can_be_undone(db_url: str) -> None:
 
 def test_a_new_database_is_created_at_the_latest_revision_without_a_backup(db_url: str) -> None:
     with Store(db_url) as store:
-        assert (store.migration.before, store.migration.applied) == (None, ("0001", "0002"))
+        assert (store.migration.before, store.migration.applied) == (None, ALL)
         assert store.migration.created and store.migration.backup is None
     assert backups(db_url) == []
 
@@ -247,7 +249,7 @@ def test_a_failed_upgrade_changes_nothing(db_url: str) -> None:
     with engine.begin() as conn:  # a state the compaction cannot read
         conn.execute(TurnRow.__table__.update().where(TurnRow.__table__.c.turn_index == 5)
                      .values(state_after=["not", "a", "state"]))
-    with pytest.raises(StoreUnavailable, match="from revision 0001 to 0002 failed, and nothing was changed"):
+    with pytest.raises(StoreUnavailable, match=f"from revision 0001 to {HEAD} failed, and nothing was changed"):
         Store(db_url)
     assert "alembic_version" not in tables(engine)
     with engine.connect() as conn:
@@ -263,8 +265,8 @@ def test_a_database_upgraded_by_a_newer_version_is_refused_untouched(db_url: str
     Store(db_url).close()
     engine = create_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))
-    with pytest.raises(StoreUnavailable, match=r"revision 0003, which this version .*latest is 0002"):
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(StoreUnavailable, match=rf"revision 0099, which this version .*latest is {HEAD}"):
         Store(db_url)
     assert backups(db_url) == []
     engine.dispose()
@@ -284,7 +286,7 @@ def test_an_upgrade_waits_for_one_already_running(db_url: str) -> None:
         assert opener.is_alive(), "the store did not wait for the migration lock"
         assert "alembic_version" not in tables(holder)
     opener.join(timeout=30)
-    assert opened and opened[0].migration.applied == ("0001", "0002")
+    assert opened and opened[0].migration.applied == ALL
     opened[0].close()
     holder.dispose()
 
@@ -318,7 +320,7 @@ def test_two_processes_creating_a_new_sqlite_database_at_once(tmp_path: Path) ->
     results = [c.communicate(timeout=60) for c in children]
     assert [c.returncode for c in children] == [0, 0], [err for _, err in results]
     applied = sorted(json.loads(out) for out, _ in results)
-    assert applied == [[], ["0001", "0002"]]  # the schema was created once
+    assert applied == [[], list(ALL)]  # the schema was created once
     with sqlite3.connect(tmp_path / "data" / "coach.db") as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
     assert backups(url) == []
@@ -333,5 +335,6 @@ def test_the_migrations_ship_as_package_data() -> None:
                for p in package.glob(pattern)}
     needed = {p for p in migrate.MIGRATIONS.rglob("*")
               if p.is_file() and "__pycache__" not in p.parts}
-    assert {p.name for p in needed} >= {"env.py", "0001_initial_schema.py", "0002_compact_turn_states.py"}
+    assert {p.name for p in needed} >= {"env.py", "0001_initial_schema.py", "0002_compact_turn_states.py",
+                                       "0004_sign_in.py"}
     assert needed <= shipped, sorted(str(p) for p in needed - shipped)
