@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import coach  # noqa: F401  - the offline guarantees, before gradio is imported
@@ -16,32 +17,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default=settings.app.host, help="default: 127.0.0.1")
     args = parser.parse_args(argv)
 
-    import threading
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Anything Gradio caches stays in the app's own data directory, not a /tmp/gradio
+    # shared by every app and user on the machine (read when gradio is imported).
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.data_dir / "tmp" / "gradio"))
 
     from coach.service import CoachService
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     service = CoachService(settings)
-    # Warm up (coder, personas, index) while Gradio imports: both take seconds, and the
-    # model work releases the GIL, so they overlap on two cores.
-    timing: dict[str, float] = {}
-    warm = threading.Thread(
-        target=lambda: timing.setdefault("s", service.warm_up(progress=lambda m: print(m, flush=True)))
-    )
-    warm.start()
-    from coach.ui import build_app, launch_kwargs
-
-    warm.join()
-    if "s" not in timing:
-        print("Start-up failed; see the error above.", file=sys.stderr)
-        return 1
-    print(f"Ready in {timing['s']:.1f} s. Data: {settings.data_dir}", flush=True)
     if not service.store.list_users():
         print("\nNo accounts yet. Create one in another terminal, then sign in:\n"
               "    .venv/bin/coach users add YOUR-NAME --role trainee\n", flush=True)
-    app = build_app(service, export_dir=settings.data_dir / "exports")
-    print(f"Open http://{args.host}:{args.port} in your browser (Ctrl+C to stop).", flush=True)
-    app.launch(**launch_kwargs(args.host, args.port))
+
+    from coach.ui.web import serve
+
+    def ready(seconds: float) -> None:
+        for notice in service.parts.notices:
+            print(notice, flush=True)
+        print(f"Ready in {seconds:.1f} s. Data: {settings.data_dir}", flush=True)
+
+    serve(service, args.host, args.port, sign_in_hours=settings.app.sign_in_hours,
+          on_ready=ready)
     return 0
 
 

@@ -193,6 +193,24 @@ class CoachService:
                 return SessionReport.from_dict(session.report)
             return self._finish(user, session_id)
 
+    # --- sign-in and downloads (coach.auth, coach.ui.web) -------------------------------
+
+    def user_by_name(self, username: str) -> User:
+        user = self.store.get_user_by_name(username)
+        if user is None:
+            raise NotAllowed("Your account no longer exists; please sign in again.")
+        return user
+
+    def report(self, user: User, session_id: str) -> Any:
+        """The stored report of an ended session the user may see; ServiceError when the
+        session is not theirs to see or has not ended."""
+        from coach.report import SessionReport
+
+        session = self._owned(user, session_id)
+        if session.status != "ended" or not session.report:
+            raise ServiceError("That conversation has no report yet: end it first.")
+        return SessionReport.from_dict(session.report)
+
     def history(self, user: User) -> list[HistoryRow]:
         rows = []
         for s in self.store.list_sessions(user.id):

@@ -74,6 +74,8 @@ class AppSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(7860, ge=1, le=65535)
     max_message_chars: int = Field(2000, ge=100)
+    # How long a sign-in lasts before the person is asked to sign in again.
+    sign_in_hours: float = Field(12.0, gt=0, le=24 * 30)
 
 
 # "llm" codes with the configured chat model over the local coder, falling back to the

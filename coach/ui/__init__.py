@@ -1,5 +1,6 @@
-"""The web UI. ``build_app(service)`` builds it; ``app.py`` launches it."""
+"""The web UI. ``build_app(service)`` builds the practice room; ``coach.ui.web`` serves it
+behind the sign-in; ``app.py`` launches it."""
 
-from coach.ui.app import build_app, launch_kwargs
+from coach.ui.app import build_app
 
-__all__ = ["build_app", "launch_kwargs"]
+__all__ = ["build_app"]

@@ -7,19 +7,26 @@ browser cannot claim to be someone else.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from coach.report import report_markdown, timeline_png
+from coach.report import report_markdown
 from coach.service import CoachService, ServiceError
 from coach.text import escape_markdown
 from coach.ui import render
 from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
+# Sign-out posts to coach.ui.web's ``logout``: a form, so the browser follows the redirect
+# to the sign-in page and drops everything this page held.
+SIGN_OUT_JS = """() => {
+  const form = document.createElement("form");
+  form.method = "post";
+  form.action = new URL("logout", document.baseURI).href;
+  document.body.appendChild(form);
+  form.submit();
+}"""
 WELCOME = (
     "Practise ‘what matters’ conversations. Choose a person, read the brief, and talk with them. "
     "Each reply you type is coded against OARS — open questions, affirmations, reflections and "
@@ -27,16 +34,21 @@ WELCOME = (
 )
 
 
-def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Blocks:
-    exports = export_dir or Path(tempfile.mkdtemp(prefix="coach-exports-"))
-    exports.mkdir(parents=True, exist_ok=True)
+def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
+    """The practice room. Who is asking comes from the sign-in cookie on every request
+    (``coach.ui.web`` mounts this behind it), never from anything the page holds."""
     scenarios = {s.id: s for s in service.scenarios()}
     choices = [(f"{s.name}" + (f", {s.age}" if s.age else ""), s.id) for s in scenarios.values()]
 
-    def current_user(user_id: int | None) -> Any:
-        if not user_id:
+    def current_user(request: gr.Request, wait: bool = True) -> Any:
+        if wait and readiness is not None and not readiness.wait(120):
+            raise gr.Error("The practice room is still getting ready; please try again shortly.")
+        if not request.username:
             raise gr.Error("Please sign in first.")
-        return service.user(user_id)
+        try:
+            return service.user_by_name(request.username)
+        except ServiceError as exc:
+            raise gr.Error(str(exc)) from exc
 
     def practice_outputs(view: SessionView) -> tuple[Any, ...]:
         return (view.id, render.chat_messages(view), render.mood_html(view),
@@ -44,25 +56,43 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
 
     # --- handlers ----------------------------------------------------------------------
 
-    def sign_in(username: str, password: str) -> tuple[Any, ...]:
-        user = service.authenticate(username, password)
-        if user is None:
-            return (None, gr.update(visible=True), gr.update(visible=False),
-                    render.notice_html("That username and password do not match an account."), "")
-        greeting = (f"Signed in as **{escape_markdown(user.display_name or user.username)}** "
-                    f"({user.role}).")
-        return user.id, gr.update(visible=False), gr.update(visible=True), "", greeting
+    def on_load(request: gr.Request) -> str:
+        user = current_user(request, wait=False)
+        return (f"Signed in as **{escape_markdown(user.display_name or user.username)}** "
+                f"({user.role}).")
 
-    def sign_out() -> tuple[Any, ...]:
-        return (None, None, gr.update(visible=True), gr.update(visible=False), "", [], "", "")
+    def preparing() -> tuple[Any, ...]:
+        """While the coder and the guidance index are still being built: say so, and stop
+        asking once they are ready."""
+        if readiness is None or readiness.ready:
+            return gr.update(value="", visible=False), gr.Timer(active=False)
+        if readiness.failed:
+            return (gr.update(value=f"The practice room could not get ready: "
+                              f"{escape_markdown(readiness.failed)}", visible=True),
+                    gr.Timer(active=False))
+        return (gr.update(value=f"⏳ Getting ready: {escape_markdown(readiness.step)} You can "
+                          "read the briefs meanwhile; your first reply waits until this is done.",
+                          visible=True), gr.Timer(active=True))
+
+    def forget_browser(request: gr.Request) -> None:
+        """Sign-out, on the server: this browser's Gradio state goes, so nothing of this
+        person is left behind for whoever uses the page next (the page then posts to
+        ``logout``, which ends the sign-in and clears the cookie)."""
+        holder = app.state_holder
+        session_hash = request.session_hash
+        if session_hash:
+            holder.delete_state(session_hash)
+            with holder.lock:
+                holder.session_data.pop(session_hash, None)
+                holder.time_last_used.pop(session_hash, None)
 
     def show_brief(persona_id: str | None) -> str:
         if not persona_id or persona_id not in scenarios:
             return "Choose someone to talk to."
         return render.brief_markdown(scenarios[persona_id])
 
-    def start(user_id: int | None, persona_id: str | None) -> tuple[Any, ...]:
-        user = current_user(user_id)
+    def start(persona_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        user = current_user(request)
         if not persona_id:
             raise gr.Error("Choose someone to talk to first.")
         try:
@@ -71,14 +101,14 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
             raise gr.Error(str(exc)) from exc
         return practice_outputs(view)
 
-    def new_conversation(user_id: int | None, persona_id: str | None) -> tuple[Any, ...]:
-        user = current_user(user_id)
+    def new_conversation(persona_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        user = current_user(request)
         if not persona_id:
             raise gr.Error("Choose someone to talk to first.")
         return practice_outputs(service.start_session(user, persona_id, resume=False))
 
-    def send(user_id: int | None, session_id: str | None, text: str) -> tuple[Any, ...]:
-        user = current_user(user_id)
+    def send(session_id: str | None, text: str, request: gr.Request) -> tuple[Any, ...]:
+        user = current_user(request)
         if not session_id:
             raise gr.Error("Start a conversation first.")
         try:
@@ -91,51 +121,45 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                     gr.update(interactive=not current.ended))
         return (*practice_outputs(view)[1:4], "", gr.update(interactive=not view.ended))
 
-    def hint(user_id: int | None, session_id: str | None) -> str:
-        user = current_user(user_id)
+    def hint(session_id: str | None, request: gr.Request) -> str:
+        user = current_user(request)
         if not session_id:
             raise gr.Error("Start a conversation first.")
         return service.hint(user, session_id).to_markdown()
 
-    def end(user_id: int | None, session_id: str | None) -> tuple[Any, ...]:
-        user = current_user(user_id)
+    def end(session_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        user = current_user(request)
         if not session_id:
             raise gr.Error("Start a conversation first.")
         report = service.end_session(user, session_id)
         view = service.session(user, session_id)
-        md_path = exports / f"outcomes-coach-{session_id}.md"
-        json_path = exports / f"outcomes-coach-{session_id}.json"
-        md_path.write_text(report_markdown(report), encoding="utf-8")
-        json_path.write_text(report.to_json(), encoding="utf-8")
-        png = timeline_png(report, exports / f"outcomes-coach-{session_id}.png")
-        return (report_markdown(report), str(png), gr.update(value=str(md_path), visible=True),
-                gr.update(value=str(json_path), visible=True), render.mood_html(view),
+        # Charts and downloads are served by coach.ui.web to whoever may see them, made
+        # from the database on request: no file is left in a shared directory.
+        return (report_markdown(report), render.timeline_html(session_id),
+                render.downloads_html(session_id), render.mood_html(view),
                 gr.update(interactive=False), gr.Tabs(selected="report"))
 
-    def history(user_id: int | None) -> tuple[Any, ...]:
-        user = current_user(user_id)
+    def history(request: gr.Request) -> tuple[Any, ...]:
+        user = current_user(request)
         rows = service.history(user)
-        trend = service.trend_png(user, exports / f"trend-{user.id}.png") if rows else None
-        return render.history_rows(rows), (str(trend) if trend else None)
+        ended = any(r.status == "ended" for r in rows)
+        return render.history_rows(rows), render.trend_html(ended)
 
     # --- layout ------------------------------------------------------------------------
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
-        user_state = gr.State(None)
+    # Gradio's own cached files (if any) are deleted after an hour (coach.ui.web serves the
+    # reports and charts itself, from the database).
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         session_state = gr.State(None)
         gr.Markdown(f"# {TITLE}\n{WELCOME}")
 
-        with gr.Column(visible=True, elem_id="signin") as signin_panel:
-            gr.Markdown("## Sign in")
-            username = gr.Textbox(label="Username", elem_id="username")
-            password = gr.Textbox(label="Password", type="password", elem_id="password")
-            signin_btn = gr.Button("Sign in", variant="primary", elem_id="signin-btn")
-            signin_msg = gr.HTML()
-
-        with gr.Column(visible=False, elem_id="main") as main_panel:
+        ready_note = gr.Markdown(visible=readiness is not None and not readiness.ready,
+                                 elem_id="preparing")
+        ready_timer = gr.Timer(1.0, active=readiness is not None and not readiness.ready)
+        with gr.Column(elem_id="main"):
             with gr.Row():
-                greeting = gr.Markdown()
-                signout_btn = gr.Button("Sign out", size="sm", scale=0)
+                greeting = gr.Markdown(elem_id="greeting")
+                signout_btn = gr.Button("Sign out", size="sm", scale=0, elem_id="signout-btn")
             with gr.Tabs() as tabs:
                 with gr.Tab("Practice", id="practice"), gr.Row():
                     with gr.Column(scale=1, min_width=260):
@@ -166,52 +190,31 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                 with gr.Tab("Report", id="report"):
                     report_md = gr.Markdown("End a conversation to see its report here.",
                                             elem_id="report-md", latex_delimiters=[])
-                    timeline = gr.Image(label="Turn by turn", type="filepath", interactive=False)
-                    with gr.Row():
-                        download_md = gr.DownloadButton("Download report (Markdown)", visible=False)
-                        download_json = gr.DownloadButton("Download report (JSON)", visible=False)
+                    timeline = gr.HTML(elem_id="timeline")
+                    downloads = gr.HTML(elem_id="downloads")
                 with gr.Tab("History", id="history"):
                     refresh_btn = gr.Button("Refresh", size="sm")
                     history_table = gr.Dataframe(headers=render.HISTORY_HEADERS, interactive=False,
                                                  wrap=True)
-                    trend = gr.Image(label="Your trend across sessions", type="filepath",
-                                     interactive=False)
+                    trend = gr.HTML(elem_id="trend")
 
         # --- wiring ------------------------------------------------------------------------
-        signin_event = signin_btn.click(
-            sign_in, [username, password], [user_state, signin_panel, main_panel, signin_msg, greeting],
-            api_name="sign_in",
-        )
-        password.submit(sign_in, [username, password],
-                        [user_state, signin_panel, main_panel, signin_msg, greeting], api_name=False)
-        signin_event.then(lambda: "", None, password, api_name=False)
-        signout_btn.click(sign_out, None, [user_state, session_state, signin_panel, main_panel,
-                                           greeting, chat, mood, notice], api_name="sign_out")
+        app.load(on_load, None, greeting, api_name=False)
+        app.load(preparing, None, [ready_note, ready_timer], api_name=False, queue=False)
+        ready_timer.tick(preparing, None, [ready_note, ready_timer], api_name=False, queue=False)
+        signout_btn.click(forget_browser, None, None, api_name=False).then(
+            None, None, None, js=SIGN_OUT_JS)
         persona.change(show_brief, persona, brief, api_name=False)
         practice = [session_state, chat, mood, notice, send_btn]
-        start_btn.click(start, [user_state, persona], practice, api_name="start")
-        new_btn.click(new_conversation, [user_state, persona], practice, api_name="new_conversation")
+        start_btn.click(start, persona, practice, api_name="start")
+        new_btn.click(new_conversation, persona, practice, api_name="new_conversation")
         turn_outputs = [chat, mood, notice, message, send_btn]
-        send_btn.click(send, [user_state, session_state, message], turn_outputs, api_name="send")
-        message.submit(send, [user_state, session_state, message], turn_outputs, api_name=False)
-        hint_btn.click(hint, [user_state, session_state], hint_box, api_name="hint")
-        end_btn.click(end, [user_state, session_state],
-                      [report_md, timeline, download_md, download_json, mood, send_btn, tabs],
-                      api_name="end")
-        refresh_btn.click(history, user_state, [history_table, trend], api_name="history")
+        send_btn.click(send, [session_state, message], turn_outputs, api_name="send")
+        message.submit(send, [session_state, message], turn_outputs, api_name=False)
+        hint_btn.click(hint, session_state, hint_box, api_name="hint")
+        end_btn.click(end, session_state,
+                      [report_md, timeline, downloads, mood, send_btn, tabs], api_name="end")
+        refresh_btn.click(history, None, [history_table, trend], api_name="history")
 
     app.queue(default_concurrency_limit=8)
     return app
-
-
-def launch_kwargs(host: str, port: int) -> dict[str, Any]:
-    """How app.py launches the app: on this machine only, no share link, no analytics."""
-    return {
-        "server_name": host,
-        "server_port": port,
-        "share": False,
-        "css": render.CSS,
-        "theme": gr.themes.Soft(),
-        "footer_links": [],
-        "show_error": True,
-    }

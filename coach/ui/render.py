@@ -7,6 +7,7 @@ trainee typed is escaped before it is put into HTML.
 from __future__ import annotations
 
 import html
+import time
 from typing import Any
 
 from coach.views import HistoryRow, Scenario, SessionView, TurnView
@@ -124,3 +125,25 @@ def _display(indicators: dict[str, Any], key: str) -> str:
     if not item:
         return "—"
     return str(item.get("display", "—"))
+
+
+def timeline_html(session_id: str) -> str:
+    """The turn-by-turn chart, served by ``coach.ui.web`` only to whoever may see it."""
+    sid = _esc(session_id)
+    return (f'<img src="files/report/{sid}.png" alt="Turn by turn: how receptive the person '
+            f'was after each of your replies" style="max-width:100%">')
+
+
+def downloads_html(session_id: str) -> str:
+    sid = _esc(session_id)
+    return (f'<p class="downloads"><a href="files/report/{sid}.md" download>Download report '
+            f'(Markdown)</a> · <a href="files/report/{sid}.json" download>Download report '
+            f'(JSON)</a></p>')
+
+
+def trend_html(has_ended_sessions: bool) -> str:
+    if not has_ended_sessions:
+        return "<p>Your trend appears here once you have ended a conversation.</p>"
+    # The query string makes the browser fetch the chart afresh after each refresh.
+    return (f'<img src="files/trend.png?at={time.time_ns()}" alt="Your indicators across '
+            f'your ended sessions" style="max-width:100%">')

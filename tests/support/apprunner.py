@@ -12,6 +12,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,3 +86,32 @@ def seed_data_dir(warm: Path, target: Path) -> Path:
         if (warm / part).exists():
             shutil.copytree(warm / part, target / part, dirs_exist_ok=True)
     return target
+
+
+def sign_in_cookie(url: str, username: str, password: str) -> str | None:
+    """Sign in through the sign-in form as a browser would; the cookie header to send
+    afterwards, or None when the sign-in was refused."""
+    import http.client
+    import urllib.parse
+
+    parsed = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=60)
+    body = urllib.parse.urlencode({"username": username, "password": password})
+    connection.request("POST", "/login", body,
+                       {"Content-Type": "application/x-www-form-urlencoded"})
+    response = connection.getresponse()
+    response.read()
+    cookie = response.getheader("Set-Cookie")
+    connection.close()
+    if response.status != 303 or not cookie:
+        return None
+    return cookie.split(";", 1)[0]
+
+
+def signed_in_client(url: str, username: str, password: str) -> Any:
+    """A gradio_client Client that carries the person's sign-in cookie."""
+    from gradio_client import Client
+
+    cookie = sign_in_cookie(url, username, password)
+    assert cookie, f"{username} could not sign in"
+    return Client(url, verbose=False, headers={"Cookie": cookie}, download_files=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,14 @@ import pytest
 from gradio_client import Client
 
 from coach.store import Store
-from tests.support.apprunner import RunningApp, add_user, seed_data_dir, start_app
+from tests.support.apprunner import (
+    RunningApp,
+    add_user,
+    seed_data_dir,
+    sign_in_cookie,
+    signed_in_client,
+    start_app,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -38,14 +46,20 @@ def app(tmp_path_factory: pytest.TempPathFactory, warm_data_dir: Path) -> Iterat
 
 
 def _client(app: RunningApp, user: str = "dawn", password: str = "practise-well-123") -> Client:
-    client = Client(app.url, verbose=False)
-    client.predict(user, password, api_name="/sign_in")
-    return client
+    return signed_in_client(app.url, user, password)
 
 
-def _value(output: object) -> object:
-    """An output's value, unwrapping the update a button sends when it also becomes visible."""
-    return output.get("value") if isinstance(output, dict) and "__type__" in output else output
+def _get(app: RunningApp, path: str, cookie: str | None) -> tuple[int, bytes]:
+    """GET a path of the app as a browser with (or without) a sign-in cookie."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(app.url + path, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
 
 
 def _text(message: dict) -> str:
@@ -57,7 +71,8 @@ def _text(message: dict) -> str:
 
 
 def test_whole_debs_session_is_stored_and_reported(app: RunningApp) -> None:
-    client = _client(app)
+    cookie = sign_in_cookie(app.url, "dawn", "practise-well-123")
+    client = Client(app.url, verbose=False, headers={"Cookie": cookie}, download_files=False)
     chat, mood, _notice = client.predict("debs", api_name="/start")
     assert len(chat) == 1 and chat[0]["role"] == "assistant"
     for line in DEBS_SCRIPT:
@@ -67,10 +82,16 @@ def test_whole_debs_session_is_stored_and_reported(app: RunningApp) -> None:
     assert "chip code" in _text(chat[-2])  # the trainee's line carries its coding chips
     hint = client.predict(api_name="/hint")
     assert "Try next" in hint and ".md)" in hint  # a suggestion citing a guidance file
-    report_md, timeline, md_file, json_file, _mood = client.predict(api_name="/end")
-    md_file, json_file = _value(md_file), _value(json_file)
+    report_md, timeline, downloads, _mood = client.predict(api_name="/end")
     assert "Reflection" in report_md
-    assert Path(timeline).is_file()
+    # The chart and the downloads are links the app serves to whoever may see them.
+    session_id = timeline.split("files/report/")[1].split(".png")[0]
+    assert f"files/report/{session_id}.md" in downloads and f"{session_id}.json" in downloads
+    status, png = _get(app, f"files/report/{session_id}.png", cookie)
+    assert status == 200 and png.startswith(b"\x89PNG")
+    md_status, md_file = _get(app, f"files/report/{session_id}.md", cookie)
+    json_status, json_file = _get(app, f"files/report/{session_id}.json", cookie)
+    assert md_status == json_status == 200
 
     store = Store(f"sqlite:///{app.data_dir / 'coach.db'}")
     user = store.get_user_by_name("dawn")
@@ -81,8 +102,13 @@ def test_whole_debs_session_is_stored_and_reported(app: RunningApp) -> None:
     assert all(t.coded["code"] and t.reply for t in stored.turns)
     report = stored.report
     assert report and report["indicators"]
-    assert json.loads(Path(json_file).read_text())["indicators"] == report["indicators"]
-    assert Path(md_file).read_text().startswith("#")
+    assert json.loads(json_file)["indicators"] == report["indicators"]
+    assert md_file.decode("utf-8").startswith("#")
+    # Nobody else gets them: not without a sign-in, not another trainee.
+    assert _get(app, f"files/report/{session_id}.md", None)[0] == 401
+    other = sign_in_cookie(app.url, "gareth", "another-pass-456")
+    assert _get(app, f"files/report/{session_id}.md", other)[0] == 404
+    assert _get(app, f"files/report/{session_id}.png", other)[0] == 404
     # The outcomes-style opening moved Debs: something that matters to her was uncovered.
     assert report["uncovered"], report
 
@@ -110,11 +136,31 @@ def test_a_trainee_sees_only_their_own_sessions(app: RunningApp) -> None:
 
 
 def test_wrong_password_does_not_sign_in(app: RunningApp) -> None:
-    client = Client(app.url, verbose=False)
-    result = client.predict("dawn", "wrong-password", api_name="/sign_in")
-    assert "do not match" in json.dumps(result)
-    with pytest.raises(Exception, match="sign in"):
-        client.predict("debs", api_name="/start")
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    form = urllib.parse.urlencode({"username": "dawn", "password": "wrong-password"}).encode()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(app.url + "login", form, timeout=60)
+    assert refused.value.code == 401
+    assert "do not match" in refused.value.read().decode()
+    assert sign_in_cookie(app.url, "dawn", "wrong-password") is None
+    # Without a sign-in the web API gives refusals, not data.
+    with pytest.raises(Exception, match="credentials were not provided|401"):
+        Client(app.url, verbose=False).predict("debs", api_name="/start")
+
+
+def test_the_web_api_refuses_everything_without_a_live_sign_in(app: RunningApp) -> None:
+    for path in ("config", "gradio_api/info", "gradio_api/openapi.json", "files/trend.png"):
+        status, body = _get(app, path, None)
+        assert status == 401, (path, status)
+        assert b"debs" not in body.lower()
+    forged = "coach_sign_in=abc.def"
+    assert _get(app, "config", forged)[0] == 401
+    # The page itself sends a browser to the sign-in form.
+    status, page = _get(app, "", None)
+    assert status == 200 and b'id="signin-form"' in page
 
 
 def test_two_windows_on_one_session_lose_nothing(app: RunningApp) -> None:
@@ -139,8 +185,8 @@ def test_killed_app_resumes_the_session(tmp_path: Path, warm_data_dir: Path) -> 
     add_user(data, "rhian", "resume-me-789")
     first = start_app(data)
     try:
-        client = Client(first.url, verbose=False)
-        client.predict("rhian", "resume-me-789", api_name="/sign_in")
+        cookie = sign_in_cookie(first.url, "rhian", "resume-me-789")
+        client = Client(first.url, verbose=False, headers={"Cookie": cookie})
         client.predict("johanna", api_name="/start")
         for line in ["Hello Johanna, thank you for seeing me.", "How have things been since we last spoke?"]:
             client.predict(line, api_name="/send")
@@ -148,8 +194,8 @@ def test_killed_app_resumes_the_session(tmp_path: Path, warm_data_dir: Path) -> 
         first.stop(signal.SIGKILL)
     second = start_app(data)
     try:
-        client = Client(second.url, verbose=False)
-        client.predict("rhian", "resume-me-789", api_name="/sign_in")
+        # The sign-in survives the restart: the same cookie, no new sign-in.
+        client = Client(second.url, verbose=False, headers={"Cookie": cookie})
         chat, _mood, notice = client.predict("johanna", api_name="/start")
         assert len(chat) == 5 and "Welcome back" in notice
         chat, *_ = client.predict("What's been keeping you going?", api_name="/send")
@@ -159,3 +205,25 @@ def test_killed_app_resumes_the_session(tmp_path: Path, warm_data_dir: Path) -> 
     store = Store(f"sqlite:///{data / 'coach.db'}")
     [session] = store.list_sessions(store.get_user_by_name("rhian").id)
     assert session.turn_count == 3
+
+
+def test_a_sign_in_is_honoured_by_a_second_app_process_and_ended_by_sign_out(
+        app: RunningApp) -> None:
+    cookie = sign_in_cookie(app.url, "gareth", "another-pass-456")
+    second = start_app(app.data_dir)
+    try:
+        other = RunningApp(second.process, second.url, app.data_dir, second.log, 0)
+        client = Client(second.url, verbose=False, headers={"Cookie": cookie})
+        chat, *_ = client.predict("britton", api_name="/start")
+        assert chat
+        import urllib.request
+
+        signout = urllib.request.Request(app.url + "logout", data=b"", method="POST",
+                                         headers={"Cookie": cookie})
+        with urllib.request.urlopen(signout, timeout=60) as response:
+            assert "signed_out" in response.url
+        # Signed out in the first process: the second refuses it too (within its cache).
+        time.sleep(5.5)
+        assert _get(other, "config", cookie)[0] == 401
+    finally:
+        second.stop()

@@ -50,8 +50,8 @@ def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app.url)
-        page.locator("#username textarea, #username input").first.fill("sian")
-        page.locator("#password input").fill("browser-test-321")
+        page.locator("#username").fill("sian")
+        page.locator("#password").fill("browser-test-321")
         page.locator("#signin-btn").click()
         expect(page.locator("#main")).to_be_visible(timeout=20_000)
 
