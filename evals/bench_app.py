@@ -39,12 +39,20 @@ LINES = [
 ]
 
 
-def _cold_start(data_dir: Path) -> float:
+def _cold_start(data_dir: Path) -> tuple[float, float]:
+    """Seconds from launch to the first page (the sign-in form), and to ready (coder,
+    personas and guidance index warmed up: the app logs "Ready in")."""
     from tests.support.apprunner import start_app
 
     running = start_app(data_dir, timeout_s=300)
-    running.stop()
-    return running.started_s
+    try:
+        deadline = time.monotonic() + 600
+        while "Ready in" not in running.log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        ready = time.perf_counter() - (running.started_at or 0.0)
+    finally:
+        running.stop()
+    return running.started_s, ready
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,10 +69,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
-        first = _cold_start(data)
-        second = _cold_start(data)
-        print(f"Cold start to first page: {first:.1f} s on a new data directory (builds the index), "
-              f"{second:.1f} s on restart  [target < 10 s]")
+        (first, first_ready), (second, second_ready) = _cold_start(data), _cold_start(data)
+        print(f"Cold start to first page: {first:.1f} s on a new data directory "
+              f"[target < 10 s], {second:.1f} s on restart [target < 5 s]")
+        print(f"  ready to take turns (coder, personas, guidance index): {first_ready:.1f} s on a "
+              f"new data directory (builds the index), {second_ready:.1f} s on restart")
 
         settings = Settings.test_profile(data)
         service = CoachService(settings)

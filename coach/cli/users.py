@@ -25,6 +25,15 @@ def _add_users(sub: argparse._SubParsersAction) -> None:
         action.add_argument("--password-stdin", action="store_true",
                             help="read the password from the first line of standard input")
     actions.add_parser("list", help="list the accounts")
+    export = actions.add_parser(
+        "export", help="write everything held about a person as one JSON document")
+    export.add_argument("name")
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+    delete = actions.add_parser(
+        "delete", help="delete an account with its sessions, replies and sign-ins")
+    delete.add_argument("name")
+    delete.add_argument("--purge", action="store_true",
+                        help="confirm: erase the person's data for good (UK GDPR erasure)")
     p.set_defaults(handler=_run_users)
 
 
@@ -66,6 +75,8 @@ def _run_users(args: argparse.Namespace, settings: Settings) -> int:
                     print(f"{u.username:<{width}}  {u.role:<10}  {u.created_at:%Y-%m-%d}  "
                           f"{u.display_name}")
                 return 0
+            if args.users_action in ("export", "delete"):
+                return _personal_data(args, store)
             name = accounts.validate_username(args.name)
             if args.users_action == "add":
                 # Check everything but the password before asking for it.
@@ -83,6 +94,30 @@ def _run_users(args: argparse.Namespace, settings: Settings) -> int:
     except (_UsersError, accounts.AccountError, StoreError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _personal_data(args: argparse.Namespace, store: object) -> int:
+    import json
+
+    from coach.store import export_user, purge_user
+
+    if args.users_action == "export":
+        document = json.dumps(export_user(store, args.name), indent=2, ensure_ascii=False)  # type: ignore[arg-type]
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as out:
+                out.write(document + "\n")
+            print(f"Wrote everything held about '{args.name.strip().lower()}' to {args.output}.")
+        else:
+            print(document)
+        return 0
+    if not args.purge:
+        raise _UsersError("Deleting erases the person's sessions and replies for good: "
+                          "add --purge to confirm (export them first with 'coach users export').")
+    counts = purge_user(store, args.name)  # type: ignore[arg-type]
+    removed = ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in counts.items()
+                        if table != "users")
+    print(f"Deleted '{args.name.strip().lower()}' and their data ({removed}).")
     return 0
 
 

@@ -16,14 +16,18 @@ from coach.store._errors import (
     UserNotFound,
 )
 from coach.store._migrate import Migration, Revision, database_revision
+from coach.store._personal import DELETED_USER, HOLDINGS, Holding, export_user, purge_user
 from coach.store._records import PracticeSession, Turn, User
 from coach.store._schema import utcnow
 from coach.store._signin import Attempt, Failures, SignIns
 from coach.store._store import Store
 
 __all__ = [
+    "DELETED_USER",
+    "HOLDINGS",
     "Attempt",
     "Failures",
+    "Holding",
     "Migration",
     "PracticeSession",
     "Revision",
@@ -40,5 +44,7 @@ __all__ = [
     "UserNotFound",
     "accounts",
     "database_revision",
+    "export_user",
+    "purge_user",
     "utcnow",
 ]

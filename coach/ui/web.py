@@ -242,7 +242,8 @@ def serve(service: CoachService, host: str, port: int, *, sign_in_hours: float =
     """Serve the app on ``host:port`` at once, and warm it up (coder, personas, guidance
     index) meanwhile: the sign-in page is up in seconds, and says what is still being
     prepared; a turn sent before then waits for it."""
-    import time
+    import contextlib
+    from collections.abc import AsyncIterator
 
     import uvicorn
 
@@ -261,12 +262,20 @@ def serve(service: CoachService, host: str, port: int, *, sign_in_hours: float =
         if on_ready is not None:
             on_ready(seconds)
 
-    started = time.perf_counter()
-    threading.Thread(target=warm, name="warm-up", daemon=True).start()
     desk = SignInDesk(service.store, hours=sign_in_hours)
     blocks = build_app(service, readiness)
     web = build_web(service, desk, blocks, readiness=readiness, css=CSS,
                     theme=gr.themes.Soft(), scratch_dir=service.settings.data_dir)
-    print(f"Open http://{host}:{port} in your browser (Ctrl+C to stop); the page is up "
-          f"{time.perf_counter() - started:.1f} s after start-up began.", flush=True)
+    # Warm up once the server is listening, so that building the index does not hold up
+    # (on two cores, share the CPU with) getting the first page out.
+    serving = web.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with serving(app) as state:
+            threading.Thread(target=warm, name="warm-up", daemon=True).start()
+            print(f"Open http://{host}:{port} in your browser (Ctrl+C to stop).", flush=True)
+            yield state
+
+    web.router.lifespan_context = lifespan
     uvicorn.run(web, host=host, port=port, log_level="warning")

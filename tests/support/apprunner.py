@@ -43,7 +43,8 @@ class RunningApp:
     url: str
     data_dir: Path
     log: Path
-    started_s: float
+    started_s: float  # launch to first page
+    started_at: float | None = None  # time.perf_counter() at launch
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:
@@ -73,7 +74,8 @@ def start_app(data_dir: Path, timeout_s: float = 120, **env: str) -> RunningApp:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
-                    return RunningApp(process, url, data_dir, log, time.perf_counter() - started)
+                    return RunningApp(process, url, data_dir, log,
+                                      time.perf_counter() - started, started)
         except OSError:
             time.sleep(0.3)
     process.kill()
