@@ -12,6 +12,7 @@ BENCHES = {
     "retrieval": "evals.bench_retrieval",
     "coder": "evals.bench_coder",
     "app": "evals.bench_app",
+    "load": "evals.bench_load",
 }
 
 
