@@ -132,15 +132,23 @@ class CoachService:
                                f"is no turn {index + 1}.")
         return PersonaState.from_dict(self.store.state_after(session_id, index))
 
-    def take_turn(self, user: User, session_id: str, text: str) -> SessionView:
+    def take_turn(self, user: User, session_id: str, text: str,
+                  client_turn_id: str | None = None) -> SessionView:
+        """``client_turn_id``: the id the browser gave this turn; sending it again (a retry,
+        perhaps to another replica) stores nothing more and returns the session as it is."""
         # An empty message is refused by the engine, with the coder's one check.
         message = (text or "").strip()
         limit = self.settings.app.max_message_chars
         if len(message) > limit:
             raise ServiceError(f"Messages are limited to {limit:,} characters (yours has "
                                f"{len(message):,}). Nobody says that much in one go: try a shorter reply.")
+        client_turn_id = (client_turn_id or "").strip() or None
+        if client_turn_id is not None and len(client_turn_id) > 64:
+            raise ServiceError("A turn id can be at most 64 characters.")
         with self._session_locks.hold(session_id):
             session = self._owned(user, session_id)
+            if client_turn_id and self.store.turn_with_client_id(session_id, client_turn_id) is not None:
+                return self._view(session)
             if session.status != "active":
                 raise ServiceError("This conversation has ended. Start a new one to practise again.")
             engine = self.engine(session.persona_id)
@@ -159,10 +167,12 @@ class CoachService:
                     mood=outcome.mood, changes=[{"reason": c.reason, "delta": c.delta} for c in outcome.changes],
                     unlocked=list(outcome.unlocked), realiser=outcome.realiser,
                     fallback_reason=outcome.fallback_reason, feedback=feedback,
-                    state_after=state.to_dict(),
+                    state_after=state.to_dict(), client_turn_id=client_turn_id,
                 )
             except StoreConflict:
                 view = self._view(self.store.get_session(session_id))
+                if client_turn_id and self.store.turn_with_client_id(session_id, client_turn_id) is not None:
+                    return view  # the same turn, stored by another replica meanwhile
                 return _with_notice(view, "This conversation moved on in another window; here it is "
                                           "as it stands now. Your last message was not sent.")
             if outcome.ended:

@@ -44,6 +44,7 @@ class Turn:
     state_after: dict[str, Any] | None
     created_at: datetime
     feedback: str = ""
+    client_turn_id: str | None = None
 
     @property
     def code_result(self) -> CodeResult:
@@ -58,6 +59,7 @@ class Turn:
             fallback_reason=row.fallback_reason,
             state_after=state_after,
             created_at=row.created_at, feedback=row.feedback,
+            client_turn_id=row.client_turn_id,
         )
 
 

@@ -113,6 +113,9 @@ class TurnRow(Base):
         # application code, a session can never hold two turns with the same index.
         UniqueConstraint("session_id", "turn_index", name="uq_turns_session_index"),
         CheckConstraint("turn_index >= 0", name="ck_turns_index"),
+        # A turn sent again (a retry after a dropped connection, or to another replica)
+        # carries the same id from the browser and is stored once.
+        Index("uq_turns_client_turn", "session_id", "client_turn_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -136,6 +139,7 @@ class TurnRow(Base):
     # copy of the whole conversation); deferred, as only restoring a turn's state needs it.
     state_after: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    client_turn_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class SignInSessionRow(Base):

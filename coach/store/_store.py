@@ -171,6 +171,7 @@ class Store:
         fallback_reason: str | None,
         state_after: dict[str, Any],
         feedback: str = "",
+        client_turn_id: str | None = None,
     ) -> Turn:
         """Store one exchange and the session's new state in one transaction.
 
@@ -186,7 +187,7 @@ class Store:
             "reply": reply, "act": act, "receptivity": float(receptivity), "mood": mood,
             "changes": changes, "unlocked": unlocked, "realiser": realiser,
             "fallback_reason": fallback_reason, "state_after": state_after, "created_at": now,
-            "feedback": feedback,
+            "feedback": feedback, "client_turn_id": client_turn_id,
         }
         try:
             with self._db.begin() as db:
@@ -221,6 +222,12 @@ class Store:
                 f"Turn {index} of session {session_id} has already been stored; reload the session."
             ) from exc
         return Turn(**turn)
+
+    def turn_with_client_id(self, session_id: str, client_turn_id: str) -> int | None:
+        """The index of the session's turn sent with this id, if it was stored."""
+        with self._db() as db:
+            return db.scalar(select(TurnRow.index).where(
+                TurnRow.session_id == session_id, TurnRow.client_turn_id == client_turn_id))
 
     def _append_refused(self, db: Session, session_id: str, index: int) -> StoreError:
         current = db.execute(

@@ -27,6 +27,8 @@ SIGN_OUT_JS = """() => {
   document.body.appendChild(form);
   form.submit();
 }"""
+NEW_TURN_ID_JS = """(session, text, _turn) => [session, text,
+  (crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random())]"""
 WELCOME = (
     "Practise ‘what matters’ conversations. Choose a person, read the brief, and talk with them. "
     "Each reply you type is coded against OARS — open questions, affirmations, reflections and "
@@ -107,12 +109,13 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
             raise gr.Error("Choose someone to talk to first.")
         return practice_outputs(service.start_session(user, persona_id, resume=False))
 
-    def send(session_id: str | None, text: str, request: gr.Request) -> tuple[Any, ...]:
+    def send(session_id: str | None, text: str, turn_id: str | None,
+             request: gr.Request) -> tuple[Any, ...]:
         user = current_user(request)
         if not session_id:
             raise gr.Error("Start a conversation first.")
         try:
-            view = service.take_turn(user, session_id, text)
+            view = service.take_turn(user, session_id, text, client_turn_id=turn_id)
         except ServiceError as exc:
             # The message stays in the box so nothing the trainee typed is lost.
             current = service.session(user, session_id)
@@ -177,6 +180,7 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
                                           feedback_options=None, buttons=["copy"],
                                           render_markdown=False, latex_delimiters=[],
                                           sanitize_html=True)
+                        turn_id = gr.Textbox(value="", visible=False, label="Turn id")
                         message = gr.Textbox(label="Your reply", lines=2, max_lines=6,
                                              placeholder="Type what you would say, then press Send",
                                              elem_id="message")
@@ -209,8 +213,11 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
         start_btn.click(start, persona, practice, api_name="start")
         new_btn.click(new_conversation, persona, practice, api_name="new_conversation")
         turn_outputs = [chat, mood, notice, message, send_btn]
-        send_btn.click(send, [session_state, message], turn_outputs, api_name="send")
-        message.submit(send, [session_state, message], turn_outputs, api_name=False)
+        # Each press of Send gets an id made in the browser, so a turn sent twice (a retry
+        # after a dropped connection, or to another replica) is stored once.
+        send_inputs = [session_state, message, turn_id]
+        send_btn.click(send, send_inputs, turn_outputs, api_name="send", js=NEW_TURN_ID_JS)
+        message.submit(send, send_inputs, turn_outputs, api_name=False, js=NEW_TURN_ID_JS)
         hint_btn.click(hint, session_state, hint_box, api_name="hint")
         end_btn.click(end, session_state,
                       [report_md, timeline, downloads, mood, send_btn, tabs], api_name="end")

@@ -84,6 +84,10 @@ def test_signing_out_leaves_nothing_for_the_next_person(app: RunningApp, browser
     sign_in(page, app.url, "annwen", "annwen-password-1")
     start_debs(page)
     send(page, f"It sounds like Saturday was frightening. {A_WORDS}")
+    with sqlite3.connect(app.data_dir / "coach.db") as db:
+        (turn_id,) = db.execute("SELECT client_turn_id FROM turns WHERE learner LIKE ?",
+                                (f"%{A_WORDS}",)).fetchone()
+    assert turn_id and len(turn_id) >= 16  # the browser gave the turn its own id
     page.locator("#hint-btn").click()
     expect(page.locator("#hint")).to_contain_text("Try next", timeout=30_000)
     page.locator("#end-btn").click()

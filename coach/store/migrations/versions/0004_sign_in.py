@@ -1,5 +1,6 @@
 """Sign-in sessions (a signed cookie backed by the database) and the sign-in log that
-throttling counts.
+throttling counts; each turn may carry the id its browser gave it, so a retried turn is
+stored once.
 
 Revision ID: 0004
 Revises: 0002 (the lead re-chains it after 0003 at merge)
@@ -38,8 +39,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_sign_in_attempts_username", "sign_in_attempts", ["username", "at"])
     op.create_index("ix_sign_in_attempts_client", "sign_in_attempts", ["client", "at"])
+    op.add_column("turns", sa.Column("client_turn_id", sa.String(64), nullable=True))
+    op.create_index("uq_turns_client_turn", "turns", ["session_id", "client_turn_id"],
+                    unique=True)
 
 
 def downgrade() -> None:
+    op.drop_index("uq_turns_client_turn", table_name="turns")
+    with op.batch_alter_table("turns") as batch:
+        batch.drop_column("client_turn_id")
     op.drop_table("sign_in_attempts")
     op.drop_table("sign_in_sessions")
