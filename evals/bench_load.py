@@ -68,7 +68,7 @@ class Room:
     async def call(self, api_name: str, *values: Any) -> list[Any]:
         fn_index, is_state = self.fns[api_name]
         given = iter(values)
-        data = [None if state else next(given) for state in is_state]
+        data = [None if state else next(given, None) for state in is_state]
         headers = {"Cookie": self.cookie}
         joined = await self.http.post(
             self.url + "gradio_api/queue/join", headers=headers,
@@ -112,7 +112,8 @@ async def _trainee(n: int, http: Any, url: str, fns: dict[str, tuple[int, list[b
         tally.sent += 1
         began = time.perf_counter()
         try:
-            chat, _mood, notice, _box, send = await room.call("send", line)
+            # Each press of Send carries an id of its own, as the browser gives it.
+            chat, _mood, notice, _box, send = await room.call("send", line, uuid.uuid4().hex)
         except Exception as exc:
             tally.fail(f"turn: {str(exc)[:80]}")
         else:

@@ -37,7 +37,7 @@ class SignInDesk:
     guessing passwords, uses at most that much CPU while everyone else's turns go on."""
 
     def __init__(self, store: Store, *, hours: float = 12.0, workers: int = 1,
-                 max_waiting: int = 64, policy: _throttle.Policy | None = None) -> None:
+                 max_waiting: int = 256, policy: _throttle.Policy | None = None) -> None:
         self.store = store
         self.sign_ins = SignIns(store)
         self.lifetime = timedelta(hours=hours)
