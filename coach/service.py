@@ -47,7 +47,7 @@ class CoachService:
                  coder: Any | None = None, chat_model: Any | None = None) -> None:
         self.settings = settings
         self.store = store or Store(settings.database_url)
-        self.personas: dict[str, PersonaCard] = load_personas(settings.knowledge.dir / "personas")
+        self.personas: dict[str, PersonaCard] = load_personas(settings.knowledge.personas_dir)
         self.knowledge = KnowledgeBase(settings)
         self._coder = coder
         self._chat_model = chat_model
@@ -99,7 +99,15 @@ class CoachService:
     def exemplars(self) -> Any:
         from coach.coaching import ExemplarIndex
 
-        return ExemplarIndex.load(self.settings.knowledge.dir / "exemplars", embedder=self.vectors)
+        return ExemplarIndex.load(self.settings.knowledge.exemplars_dir, embedder=self.vectors)
+
+    @property
+    def rubric(self) -> Any:
+        """The rubric from the knowledge folder in use (COACH_KNOWLEDGE_DIR applies);
+        ``load_rubric`` caches it until the file changes."""
+        from coach.coaching import load_rubric
+
+        return load_rubric(self.settings.knowledge.rubric_path)
 
     def engine(self, persona_id: str) -> RoleplayEngine:
         with self._engines_lock:
@@ -217,7 +225,7 @@ class CoachService:
         context = next((t for s, t in reversed(history) if s == "person"), session.opening)
         last_codes = [CodeResult.from_dict(t.coded) for t in session.turns[-6:]]
         return hint_for(context, history, last_codes, session.persona_id, self._search_guidance,
-                        self.exemplars)
+                        self.exemplars, rubric=self.rubric)
 
     def end_session(self, user: User, session_id: str) -> Any:
         with self._lock_for(session_id):
@@ -278,7 +286,7 @@ class CoachService:
             for i in debrief["items"]
         ]
         report = build_report(debrief["name"], turns, hidden, self._search_guidance,
-                              debrief["start_receptivity"])
+                              debrief["start_receptivity"], rubric=self.rubric)
         try:
             self.store.end_session(session_id, report.to_dict(), state_after=state.to_dict())
         except StoreConflict:
@@ -300,7 +308,7 @@ class CoachService:
     def _turn_feedback(self, coded: CodeResult) -> str:
         from coach.coaching import turn_feedback
 
-        return turn_feedback(coded, search=None)
+        return turn_feedback(coded, search=None, rubric=self.rubric)
 
     def _owned(self, user: User, session_id: str) -> PracticeSession:
         from coach.store import SessionNotFound

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coach.settings import DEFAULT_KNOWLEDGE_DIR
 from evals.common import PROJECT_ROOT
 from tests.support import fake_openai
 
 SCRIPTS = PROJECT_ROOT / "evals" / "datasets" / "persona_scripts"
 INJECTIONS = PROJECT_ROOT / "evals" / "datasets" / "injections.txt"
-PERSONAS = PROJECT_ROOT / "knowledge" / "personas"
+PERSONAS = DEFAULT_KNOWLEDGE_DIR / "personas"
 MID_SESSION_TURNS = 5
 
 

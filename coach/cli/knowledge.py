@@ -9,7 +9,7 @@ from coach.settings import Settings
 
 
 def _add_index(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("index", help="index knowledge/sources into the vector store")
+    p = sub.add_parser("index", help="index the knowledge sources into the vector store")
     p.add_argument("--rebuild", action="store_true", help="drop the collection and embed everything again")
     p.set_defaults(handler=_run_index)
 
