@@ -24,6 +24,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.retrieval import RANKERS, Ranker
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, KnowledgeSettings, Settings
 from evals.common import PROJECT_ROOT
 
@@ -155,18 +156,14 @@ def report(outcomes: Sequence[Outcome], k: int) -> str:
     return "\n".join(lines)
 
 
-def knowledge_base_searcher(settings: Settings, ranker: str = "default") -> Searcher:
+def knowledge_base_searcher(settings: Settings, ranker: Ranker = "hybrid") -> Searcher:
     from coach.retrieval import KnowledgeBase
 
     kb = KnowledgeBase(settings)
     kb.ensure_indexed()
 
     def search(query: str, k: int) -> list[tuple[str, str, str]]:
-        if ranker == "default":
-            passages = kb.search(query, k=k)
-        else:
-            passages = kb.search(query, k=k, ranker=ranker)  # type: ignore[call-arg]
-        return [(p.source, p.section, p.text) for p in passages]
+        return [(p.source, p.section, p.text) for p in kb.search(query, k=k, ranker=ranker)]
 
     return search
 
@@ -180,8 +177,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="reuse an indexed data directory (default: a fresh temporary one)")
     parser.add_argument("-k", "--k", type=int, default=10, help="passages retrieved per question")
     parser.add_argument("--limit", type=int, help="only the first N questions (a quick check)")
-    parser.add_argument("--ranker", default="default",
-                        help="which ranking KnowledgeBase.search uses (default: its own default)")
+    parser.add_argument("--ranker", choices=RANKERS, default="hybrid",
+                        help="rank by both fused (default, what the app uses), or one alone")
     args = parser.parse_args(argv)
 
     try:

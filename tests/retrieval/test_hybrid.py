@@ -10,6 +10,17 @@ from coach.retrieval import KnowledgeBase, SearchError
 from coach.retrieval._index import RECIPE
 from coach.settings import Settings
 
+FEW = ("guidance-embedding-outcomes-approach.md", "transcript-britton-own-story.md",
+       "transcript-parent-story.md")
+
+
+def few_sources(settings: Settings) -> Settings:
+    """Keep three sources in a test's private copy: indexing tests stay quick."""
+    for path in settings.knowledge.sources_dir.glob("*.md"):
+        if path.name not in FEW:
+            path.unlink()
+    return settings
+
 
 def test_what_parents_value_brings_back_that_section_first(indexed_settings: Settings) -> None:
     passages = KnowledgeBase(indexed_settings).search(
@@ -65,7 +76,7 @@ def test_cli_explain_shows_the_rankings(indexed_settings: Settings, monkeypatch:
 
 def test_the_stored_lexical_index_is_reused_by_a_new_process(copy_settings: Settings,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    KnowledgeBase(copy_settings).index()
+    KnowledgeBase(few_sources(copy_settings)).index()
     fresh = KnowledgeBase(copy_settings)
 
     def no_rebuild() -> None:
@@ -76,7 +87,7 @@ def test_the_stored_lexical_index_is_reused_by_a_new_process(copy_settings: Sett
 
 
 def test_changed_and_removed_sources_leave_no_stale_lexical_entries(copy_settings: Settings) -> None:
-    sources = copy_settings.knowledge.sources_dir
+    sources = few_sources(copy_settings).knowledge.sources_dir
     running = KnowledgeBase(copy_settings)  # e.g. the app, searching while someone re-indexes
     running.index()
     assert running.search("mortified", k=1, ranker="lexical")[0].source == "transcript-parent-story.md"
@@ -99,7 +110,7 @@ def test_changed_and_removed_sources_leave_no_stale_lexical_entries(copy_setting
 
 
 def test_chunks_from_an_older_recipe_are_embedded_again(copy_settings: Settings) -> None:
-    kb = KnowledgeBase(copy_settings)
+    kb = KnowledgeBase(few_sources(copy_settings))
     first = kb.index()
     stored = kb.collection.get(include=["metadatas"])
     kb.collection.update(ids=stored["ids"],
