@@ -60,6 +60,14 @@ class CoachService:
     def exemplars(self) -> Any:
         return self.parts.exemplars
 
+    @property
+    def rubric(self) -> Any:
+        """The rubric from the knowledge folder in use (COACH_KNOWLEDGE_DIR applies);
+        ``load_rubric`` caches it until the file changes."""
+        from coach.coaching import load_rubric
+
+        return load_rubric(self.settings.knowledge.rubric_path)
+
     def engine(self, persona_id: str) -> RoleplayEngine:
         if persona_id not in self.personas:
             raise ServiceError(f"There is no scenario called {persona_id!r}.")
@@ -182,7 +190,7 @@ class CoachService:
         context = next((t for s, t in reversed(history) if s == "person"), session.opening)
         last_codes = [CodeResult.from_dict(t.coded) for t in session.turns[-6:]]
         return hint_for(context, history, last_codes, session.persona_id, self._search_guidance,
-                        self.exemplars)
+                        self.exemplars, rubric=self.rubric)
 
     def end_session(self, user: User, session_id: str) -> Any:
         with self._session_locks.hold(session_id):
@@ -235,7 +243,7 @@ class CoachService:
             for i in debrief["items"]
         ]
         report = build_report(debrief["name"], turns, hidden, self._search_guidance,
-                              debrief["start_receptivity"])
+                              debrief["start_receptivity"], rubric=self.rubric)
         try:
             self.store.end_session(session_id, report.to_dict(), state_after=state.to_dict())
         except StoreConflict:
@@ -257,7 +265,7 @@ class CoachService:
     def _turn_feedback(self, coded: CodeResult) -> str:
         from coach.coaching import turn_feedback
 
-        return turn_feedback(coded, search=None)
+        return turn_feedback(coded, search=None, rubric=self.rubric)
 
     def _owned(self, user: User, session_id: str) -> PracticeSession:
         from coach.store import SessionNotFound
