@@ -5,8 +5,9 @@ search over them.
 
 from __future__ import annotations
 
+from coach.retrieval._chroma import SearchError
 from coach.retrieval._cite import Citation, Citer, Search, guidance_search
-from coach.retrieval._index import RANKERS, KnowledgeBase, Passage, Ranker, SearchError
+from coach.retrieval._index import RANKERS, KnowledgeBase, Passage, Ranker
 from coach.retrieval._sources import list_source_files, read_source
 
 __all__ = [
