@@ -256,13 +256,18 @@ class SupervisionService(ReviewOps):
         return sorted(views, key=lambda v: (order[v.my_state],
                                             v.due or date.max, -v.id))
 
-    def start_assignment(self, actor: User, assignment_id: int) -> SessionView:
-        """Start (or resume) the trainee's session for an assignment, linked to it."""
+    def start_assignment(self, actor: User, assignment_id: int,
+                         persona: str | None = None) -> SessionView:
+        """Start (or resume) the trainee's session for an assignment, linked to it;
+        ``persona``, if given, must be the assignment's."""
         found = self._assignment(assignment_id)
         if not any(a.id == actor.id for a in found.assignees):
             raise NotAllowed(f"Assignment {assignment_id} was not set to you.")
         if found.cancelled:
             raise ServiceError("That assignment has been cancelled.")
+        if persona is not None and persona != found.persona_id:
+            raise ServiceError(f"Assignment {assignment_id} is with {found.persona_id}, "
+                               f"not {persona}.")
         return self.service.start_session(actor, found.persona_id, assignment_id=found.id)
 
     def _assignment(self, assignment_id: int) -> Assignment:
