@@ -8,19 +8,19 @@ builds the report at the end. Session state lives in the database, so a restarte
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from coach.coding import CodeResult, InvalidReply
 from coach.llm import ChatModel
+from coach.locks import SessionLocks
 from coach.retrieval import Passage, SearchError
 from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
 from coach.settings import Settings
 from coach.store import PracticeSession, Store, StoreConflict, User
+from coach.teams import with_human_code
 from coach.views import HistoryRow, Scenario, SessionView, TurnView
 from coach.wiring import Wiring
 
@@ -48,7 +48,7 @@ class CoachService:
         self.store = self.parts.store
         self.personas = self.parts.personas
         self.knowledge = self.parts.knowledge
-        self._session_locks = _SessionLocks()
+        self._session_locks = SessionLocks()
 
     # --- start-up --------------------------------------------------------------------
 
@@ -59,6 +59,14 @@ class CoachService:
     @property
     def exemplars(self) -> Any:
         return self.parts.exemplars
+
+    @property
+    def rubric(self) -> Any:
+        """The rubric from the knowledge folder in use (COACH_KNOWLEDGE_DIR applies);
+        ``load_rubric`` caches it until the file changes."""
+        from coach.coaching import load_rubric
+
+        return load_rubric(self.settings.knowledge.rubric_path)
 
     def engine(self, persona_id: str) -> RoleplayEngine:
         if persona_id not in self.personas:
@@ -84,13 +92,15 @@ class CoachService:
 
     # --- accounts --------------------------------------------------------------------
 
-    def authenticate(self, username: str, password: str) -> User | None:
-        if not username or not password:
-            return None
-        return self.store.authenticate(username.strip(), password)
-
     def user(self, user_id: int) -> User:
         user = self.store.get_user(user_id)
+        if user is None:
+            raise NotAllowed("Your account no longer exists; please sign in again.")
+        return user
+
+    def user_by_name(self, username: str) -> User:
+        """Who a sign-in (``coach.auth``) names; NotAllowed once the account is gone."""
+        user = self.store.get_user_by_name(username)
         if user is None:
             raise NotAllowed("Your account no longer exists; please sign in again.")
         return user
@@ -105,28 +115,56 @@ class CoachService:
             for c in sorted(self.personas.values(), key=lambda c: c.brief.name)
         ]
 
-    def start_session(self, user: User, persona_id: str, resume: bool = True) -> SessionView:
-        """Resume the trainee's unfinished conversation with this person, or start one."""
+    def start_session(self, user: User, persona_id: str, resume: bool = True,
+                      assignment_id: int | None = None) -> SessionView:
+        """Resume the trainee's unfinished conversation with this person, or start one;
+        with ``assignment_id`` (checked by the caller), the one started from that assignment."""
         engine = self.engine(persona_id)
         if resume:
-            active = self.store.latest_active_session(user.id, persona_id)
+            active = (self.store.latest_active_session(user.id, persona_id)
+                      if assignment_id is None else next(iter(self.store.sessions_of(
+                          [user.id], assignment_id=assignment_id, status="active")), None))
             if active is not None:
                 view = self._view(self.store.get_session(active.id))
                 return _with_notice(view, f"Welcome back: your conversation with "
                                           f"{view.persona_name} is where you left it.")
         state = engine.start(seed=int(time.time_ns() % 1_000_000))
         opening = engine.opening(state)
-        session = self.store.create_session(user.id, persona_id, state.to_dict(), opening)
+        session = self.store.create_session(user.id, persona_id, state.to_dict(), opening,
+                                            assignment_id=assignment_id)
         return self._view(self.store.get_session(session.id))
 
     def session(self, user: User, session_id: str) -> SessionView:
-        return self._view(self._owned(user, session_id))
+        return self._view(self._visible(user, session_id))
+
+    def discard_session(self, user: User, session_id: str) -> None:
+        """Delete the trainee's own unfinished session (a "start again" left behind)."""
+        from coach.store import StoreError
+
+        with self._session_locks.hold(session_id):
+            session = self._owned(user, session_id)
+            if session.status != "active":
+                raise ServiceError("Only an unfinished conversation can be discarded; ended "
+                                   "ones are kept with their reports.")
+            try:
+                self.store.discard_session(session_id)
+            except StoreError as exc:
+                raise ServiceError(str(exc)) from exc
+
+    def past_report(self, user: User, session_id: str) -> Any:
+        """The report of an ended session the user may see (with any supervisor's codes)."""
+        from coach.report import SessionReport
+
+        session = self._visible(user, session_id)
+        if not session.report:
+            raise ServiceError("That conversation has not ended yet, so it has no report.")
+        return SessionReport.from_dict(session.report)
 
     def state_after(self, user: User, session_id: str, index: int) -> PersonaState:
         """The person's whole state just after turn ``index`` (0-based), restored from the
         store without replaying the conversation: where rewinding to a turn, or making it
         a team exercise, starts from."""
-        session = self._owned(user, session_id)
+        session = self._visible(user, session_id)
         if not 0 <= index < session.turn_count:
             raise ServiceError(f"That conversation has {session.turn_count} turns, so there "
                                f"is no turn {index + 1}.")
@@ -192,7 +230,7 @@ class CoachService:
         context = next((t for s, t in reversed(history) if s == "person"), session.opening)
         last_codes = [CodeResult.from_dict(t.coded) for t in session.turns[-6:]]
         return hint_for(context, history, last_codes, session.persona_id, self._search_guidance,
-                        self.exemplars)
+                        self.exemplars, rubric=self.rubric)
 
     def end_session(self, user: User, session_id: str) -> Any:
         with self._session_locks.hold(session_id):
@@ -202,24 +240,6 @@ class CoachService:
 
                 return SessionReport.from_dict(session.report)
             return self._finish(user, session_id)
-
-    # --- sign-in and downloads (coach.auth, coach.ui.web) -------------------------------
-
-    def user_by_name(self, username: str) -> User:
-        user = self.store.get_user_by_name(username)
-        if user is None:
-            raise NotAllowed("Your account no longer exists; please sign in again.")
-        return user
-
-    def report(self, user: User, session_id: str) -> Any:
-        """The stored report of an ended session the user may see; ServiceError when the
-        session is not theirs to see or has not ended."""
-        from coach.report import SessionReport
-
-        session = self._owned(user, session_id)
-        if session.status != "ended" or not session.report:
-            raise ServiceError("That conversation has no report yet: end it first.")
-        return SessionReport.from_dict(session.report)
 
     def history(self, user: User) -> list[HistoryRow]:
         rows = []
@@ -231,7 +251,7 @@ class CoachService:
             rows.append(HistoryRow(
                 session_id=s.id, persona_name=card.brief.name if card else s.persona_id,
                 started=s.created_at.strftime("%d %b %Y %H:%M"), status=s.status,
-                turns=s.turn_count, indicators=indicators,
+                turns=s.turn_count, indicators=indicators, assignment_id=s.assignment_id,
             ))
         return rows
 
@@ -245,25 +265,10 @@ class CoachService:
     # --- internals -------------------------------------------------------------------
 
     def _finish(self, user: User, session_id: str) -> Any:
-        from coach.report import HiddenItemResult, TurnRecord, build_report
-
         session = self._owned(user, session_id)
-        engine = self.engine(session.persona_id)
         state = PersonaState.from_dict(session.state)
-        engine.finish(state)
-        debrief = engine.debrief(state)
-        turns = [
-            TurnRecord(index=t.index + 1, learner=t.learner, coded=CodeResult.from_dict(t.coded),
-                       reply=t.reply, receptivity=t.receptivity, mood=t.mood, unlocked=list(t.unlocked))
-            for t in session.turns
-        ]
-        hidden = [
-            HiddenItemResult(id=i["id"], title=i["title"], unlocked=i["unlocked"],
-                             turn_index=i["unlocked_at"], kind=i["kind"])
-            for i in debrief["items"]
-        ]
-        report = build_report(debrief["name"], turns, hidden, self._search_guidance,
-                              debrief["start_receptivity"])
+        self.engine(session.persona_id).finish(state)
+        report = self._build_report(session, state)
         try:
             self.store.end_session(session_id, report.to_dict(), state_after=state.to_dict())
         except StoreConflict:
@@ -276,6 +281,41 @@ class CoachService:
             raise
         return report
 
+    def _build_report(self, session: PracticeSession, state: PersonaState) -> Any:
+        from coach.report import HiddenItemResult, TurnRecord, build_report
+
+        debrief = self.engine(session.persona_id).debrief(state)
+        human = self.human_codes(session.id)
+        turns = [
+            TurnRecord(index=t.index + 1, learner=t.learner,
+                       coded=with_human_code(CodeResult.from_dict(t.coded), human.get(t.index)),
+                       reply=t.reply, receptivity=t.receptivity, mood=t.mood, unlocked=list(t.unlocked))
+            for t in session.turns or []
+        ]
+        hidden = [
+            HiddenItemResult(id=i["id"], title=i["title"], unlocked=i["unlocked"],
+                             turn_index=i["unlocked_at"], kind=i["kind"])
+            for i in debrief["items"]
+        ]
+        return build_report(debrief["name"], turns, hidden, self._search_guidance,
+                            debrief["start_receptivity"], rubric=self.rubric)
+
+    def human_codes(self, session_id: str) -> dict[int, tuple[str | None, str | None]]:
+        """THE HOOK for supervisors' overrides: {0-based turn: (code, stance)}, None where
+        the machine's stands. Reports are built with these in place of the coder's (see
+        ``coach.teams.with_human_code``); a report counter that takes overrides itself can be given
+        this mapping instead."""
+        return {i: (o.code, o.stance) for i, o in self.store.overrides_for(session_id).items()}
+
+    def rebuild_report(self, session_id: str) -> Any:
+        """Build an ended session's report again (after an override) and store it."""
+        session = self.store.get_session(session_id)
+        if session.status != "ended":
+            return None
+        report = self._build_report(session, PersonaState.from_dict(session.state))
+        self.store.replace_report(session_id, report.to_dict())
+        return report
+
     def _search_guidance(self, query: str) -> list[Passage]:
         try:
             return self.knowledge.search(query, k=6, kind="guidance")
@@ -285,18 +325,28 @@ class CoachService:
     def _turn_feedback(self, coded: CodeResult) -> str:
         from coach.coaching import turn_feedback
 
-        return turn_feedback(coded, search=None)
+        return turn_feedback(coded, search=None, rubric=self.rubric)
 
     def _owned(self, user: User, session_id: str) -> PracticeSession:
+        """The user's own session: only its trainee talks in it, asks for hints or ends it."""
+        session = self._visible(user, session_id)
+        if session.user_id != user.id:
+            raise NotAllowed("Only the trainee who started this conversation can carry it on.")
+        return session
+
+    def _visible(self, user: User, session_id: str) -> PracticeSession:
+        """A session the user may see: their own; as a supervisor, their teams' members';
+        as an admin, any. Otherwise say no more than "not found"."""
         from coach.store import SessionNotFound
+        from coach.teams import may_see
 
         try:
             session = self.store.get_session(session_id)
         except SessionNotFound as exc:
-            raise ServiceError("That conversation could not be found.") from exc
-        if session.user_id != user.id and user.role != "supervisor":
-            # Trainees see only their own sessions; say no more than "not found".
-            raise ServiceError("That conversation could not be found.")
+            raise NotAllowed("That conversation could not be found.") from exc
+        led = self.store.led_member_ids(user.id) if user.role == "supervisor" else set()
+        if not may_see(user, session.user_id, led):
+            raise NotAllowed("That conversation could not be found.")
         return session
 
     def _view(self, session: PracticeSession) -> SessionView:
@@ -304,10 +354,14 @@ class CoachService:
         state = PersonaState.from_dict(session.state)
         public = engine.public_view(state)
         turns = []
+        human = self.human_codes(session.id)
         for t in session.turns:
-            coded = CodeResult.from_dict(t.coded)
+            machine = CodeResult.from_dict(t.coded)
+            coded = with_human_code(machine, human.get(t.index))
             turns.append(TurnView(
                 index=t.index, learner=t.learner, reply=t.reply, code=coded.code, stance=coded.stance,
+                machine_code=machine.code if t.index in human else None,
+                machine_stance=machine.stance if t.index in human else None,
                 cues=coded.cues, mood=t.mood, receptivity=t.receptivity,
                 changes=tuple((c["reason"], float(c["delta"])) for c in t.changes),
                 unlocked=tuple(engine.card.item(i).title for i in t.unlocked),
@@ -321,33 +375,6 @@ class CoachService:
             uncovered=tuple(u["title"] for u in public["unlocked"]),
             still_hidden=int(public["still_hidden"]),
         )
-
-
-class _SessionLocks:
-    """One lock per session, kept only while someone holds it or waits for it: a
-    long-running app does not collect a lock for every session it has ever served."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}  # id -> (lock, [users])
-
-    @contextmanager
-    def hold(self, session_id: str) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.setdefault(session_id, (threading.Lock(), [0]))
-            users[0] += 1
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                users[0] -= 1
-                if not users[0]:
-                    del self._locks[session_id]
-
-    def __len__(self) -> int:
-        with self._guard:
-            return len(self._locks)
 
 
 def _with_notice(view: SessionView, notice: str) -> SessionView:

@@ -86,7 +86,7 @@ class Wiring:
         """The persona cards; ``PersonaError`` names a malformed file and field."""
         from coach.roleplay import load_personas
 
-        return load_personas(self.settings.knowledge.dir / "personas")
+        return load_personas(self.settings.knowledge.personas_dir)
 
     @cached_property
     def vectors(self) -> CachedEmbedder:
@@ -99,7 +99,7 @@ class Wiring:
     def exemplars(self) -> ExemplarIndex:
         from coach.coaching import ExemplarIndex
 
-        return ExemplarIndex.load(self.settings.knowledge.dir / "exemplars", embedder=self.vectors)
+        return ExemplarIndex.load(self.settings.knowledge.exemplars_dir, embedder=self.vectors)
 
     # --- models ----------------------------------------------------------------------
 

@@ -87,9 +87,9 @@ def test_an_empty_reply_is_refused_in_the_same_words_by_service_engine_and_coder
 
 def test_a_session_lock_is_kept_only_while_someone_holds_or_waits_for_it(
         service: CoachService, trainee) -> None:  # type: ignore[no-untyped-def]
-    from coach.service import _SessionLocks
+    from coach.locks import SessionLocks
 
-    locks = _SessionLocks()
+    locks = SessionLocks()
     inside, release, order = threading.Event(), threading.Event(), []
 
     def first() -> None:

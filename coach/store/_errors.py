@@ -29,3 +29,15 @@ class TurnNotFound(StoreError, LookupError):
 
 class StoreConflict(StoreError):
     """Someone else changed the session first (another tab, another replica): reload it."""
+
+
+class TeamExists(StoreError):
+    pass
+
+
+class TeamNotFound(StoreError, LookupError):
+    pass
+
+
+class AssignmentNotFound(StoreError, LookupError):
+    pass

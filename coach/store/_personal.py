@@ -41,13 +41,21 @@ class Holding:
 
 _SESSIONS = Holding("practice_sessions", "user_id")
 HOLDINGS: tuple[Holding, ...] = (
+    # Others' review of the person's own sessions goes with the sessions (children first).
+    Holding("overrides", "session_id", by="parent", parent=_SESSIONS),
+    Holding("comments", "session_id", by="parent", parent=_SESSIONS),
+    Holding("supervision_notes", "session_id", by="parent", parent=_SESSIONS),
     Holding("turns", "session_id", by="parent", parent=_SESSIONS),
     _SESSIONS,
+    Holding("team_members", "user_id"),
+    Holding("assignment_assignees", "user_id"),
     Holding("sign_in_sessions", "user_id"),
     Holding("sign_in_attempts", "username", by="username"),
-    # The teams and supervision tables add theirs here, for example:
-    # Holding("exercise_replies", "user_id"),
-    # Holding("comments", "author_id", keep=True), Holding("overrides", "author_id", keep=True)
+    # What a supervisor wrote or set on other people's work stays with that work.
+    Holding("overrides", "by_user", keep=True),
+    Holding("comments", "author", keep=True),
+    Holding("supervision_notes", "author", keep=True),
+    Holding("assignments", "set_by", keep=True),
 )
 # Never exported: secrets that are not the person's data but keys to it.
 NOT_EXPORTED = {"users": {"password_hash"}, "sign_in_sessions": {"token_hash"}}
@@ -108,9 +116,11 @@ def export_user(store: Store, username: str) -> dict[str, Any]:
             if table is None:
                 continue
             rows = db.execute(select(table).where(_where(db, holding, table, user))).all()
-            held[holding.table] = [_row(table, r) for r in rows]
+            found = held.setdefault(holding.table, [])
+            # A table may hold a person twice over (a comment on their own session).
+            found.extend(r for r in map(lambda r: _row(table, r), rows) if r not in found)
     return {"exported_at": utcnow().isoformat(), "account": account, "held": held,
-            "kept_when_deleted": sorted(h.table for h in HOLDINGS if h.keep)}
+            "kept_when_deleted": sorted({h.table for h in HOLDINGS if h.keep})}
 
 
 def purge_user(store: Store, username: str) -> dict[str, int]:
@@ -133,7 +143,8 @@ def purge_user(store: Store, username: str) -> dict[str, int]:
                                   .values({holding.column: stand_in})).rowcount
             else:
                 done = db.execute(delete(table).where(where)).rowcount
-            counts[holding.table] = done
+            if done:  # only what there was, for a short account of what was erased
+                counts[holding.table] = counts.get(holding.table, 0) + done
         db.execute(delete(UserRow).where(UserRow.id == user.id))
         counts["users"] = 1
     return counts

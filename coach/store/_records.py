@@ -84,6 +84,7 @@ class PracticeSession:
     updated_at: datetime
     ended_at: datetime | None
     turns: list[Turn] | None = None
+    assignment_id: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -95,5 +96,5 @@ class PracticeSession:
             id=row.id, user_id=row.user_id, persona_id=row.persona_id, status=row.status,
             opening=row.opening, state=row.state, report=row.report, turn_count=row.turn_count,
             created_at=row.created_at, updated_at=row.updated_at, ended_at=row.ended_at,
-            turns=turns,
+            turns=turns, assignment_id=row.assignment_id,
         )

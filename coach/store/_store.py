@@ -30,11 +30,13 @@ from coach.store._errors import (
     UserNotFound,
 )
 from coach.store._records import PracticeSession, Turn, User
+from coach.store._reviews import ReviewQueries
 from coach.store._schema import SessionRow, TurnRow, UserRow, utcnow
+from coach.store._teams import TeamQueries
 from coach.store.accounts import Role
 
 
-class Store:
+class Store(TeamQueries, ReviewQueries):
     def __init__(self, url: str, *, password_rounds: int | None = None) -> None:
         """Open the database at ``url``, creating it or upgrading its schema if needed
         (``self.migration`` says what was done).
@@ -140,13 +142,14 @@ class Store:
     # --- practice sessions ---------------------------------------------------------------
 
     def create_session(
-        self, user_id: int, persona_id: str, state: dict[str, Any], opening: str
+        self, user_id: int, persona_id: str, state: dict[str, Any], opening: str,
+        assignment_id: int | None = None,
     ) -> PracticeSession:
         now = utcnow()
         row = SessionRow(
             id=str(uuid.uuid4()), user_id=user_id, persona_id=persona_id, status="active",
             opening=opening, state=state, report=None, turn_count=0,
-            created_at=now, updated_at=now, ended_at=None,
+            created_at=now, updated_at=now, ended_at=None, assignment_id=assignment_id,
         )
         try:
             with self._db.begin() as db:

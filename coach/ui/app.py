@@ -1,8 +1,9 @@
 """The practice room: a Gradio Blocks app built by ``build_app(service)``.
 
-It holds no business logic: every handler asks the service and renders the answer. The
-signed-in user and the open session live in per-browser ``gr.State`` on the server, so a
-browser cannot claim to be someone else.
+It holds no business logic: every handler asks the service and renders the answer. Who
+is asking comes from the sign-in cookie on every request (``coach.ui.web`` mounts this
+behind it), never from anything the page holds; the open session lives in per-browser
+``gr.State`` on the server.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import gradio as gr
 
 from coach.report import report_markdown
 from coach.service import CoachService, ServiceError
+from coach.supervision import SupervisionService
 from coach.text import escape_markdown
-from coach.ui import render
+from coach.ui import render, supervisor
 from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
@@ -37,9 +39,9 @@ WELCOME = (
 
 
 def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
-    """The practice room. Who is asking comes from the sign-in cookie on every request
-    (``coach.ui.web`` mounts this behind it), never from anything the page holds."""
+    """The practice room and the supervisor's screens, for ``coach.ui.web`` to serve."""
     scenarios = {s.id: s for s in service.scenarios()}
+    sup = SupervisionService(service)
     choices = [(f"{s.name}" + (f", {s.age}" if s.age else ""), s.id) for s in scenarios.values()]
 
     def current_user(request: gr.Request, wait: bool = True) -> Any:
@@ -58,10 +60,16 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
 
     # --- handlers ----------------------------------------------------------------------
 
-    def on_load(request: gr.Request) -> str:
+    def on_load(request: gr.Request) -> tuple[Any, ...]:
+        """Who is signed in, and the supervisor's tab only for supervisors and admins."""
         user = current_user(request, wait=False)
-        return (f"Signed in as **{escape_markdown(user.display_name or user.username)}** "
-                f"({user.role}).")
+        greeting = (f"Signed in as **{escape_markdown(user.display_name or user.username)}** "
+                    f"({user.role}).")
+        return greeting, gr.Tab(visible=supervisor.supervises(user))
+
+    def their_work(request: gr.Request) -> tuple[Any, ...]:
+        """The person's assignments and history, on opening the page."""
+        return (*my_assignments.mine(request), *history(request), history_choices(request))
 
     def preparing() -> tuple[Any, ...]:
         """While the coder and the guidance index are still being built: say so, and stop
@@ -77,9 +85,10 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
                           visible=True), gr.Timer(active=True))
 
     def forget_browser(request: gr.Request) -> None:
-        """Sign-out, on the server: this browser's Gradio state goes, so nothing of this
-        person is left behind for whoever uses the page next (the page then posts to
-        ``logout``, which ends the sign-in and clears the cookie)."""
+        """Sign-out, on the server: this browser's Gradio state goes (the practice room's
+        and the supervisor's screens'), so nothing of this person is left behind for
+        whoever uses the page next (the page then posts to ``logout``, which ends the
+        sign-in and clears the cookie)."""
         holder = app.state_holder
         session_hash = request.session_hash
         if session_hash:
@@ -148,6 +157,48 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
         ended = any(r.status == "ended" for r in rows)
         return render.history_rows(rows), render.trend_html(ended)
 
+    def history_choices(request: gr.Request) -> Any:
+        rows = service.history(current_user(request))
+        return gr.update(choices=[(f"{r.started} · {r.persona_name} · "
+                                   f"{'ended' if r.status == 'ended' else 'unfinished'}",
+                                   r.session_id) for r in rows], value=None)
+
+    def open_past(session_id: str | None, request: gr.Request) -> tuple[str, str]:
+        user = current_user(request)
+        if not session_id:
+            raise gr.Error("Choose a session first.")
+        try:
+            view = sup.review(user, session_id)
+            report = service.past_report(user, session_id) if view.status == "ended" else None
+        except ServiceError as exc:
+            raise gr.Error(str(exc)) from exc
+        text = report_markdown(report) if report else "This conversation is unfinished: resume it or discard it."
+        return text, supervisor.review_html(view)
+
+    def resume_past(session_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        user = current_user(request)
+        if not session_id:
+            raise gr.Error("Choose a session first.")
+        try:
+            view = service.session(user, session_id)
+        except ServiceError as exc:
+            raise gr.Error(str(exc)) from exc
+        if view.ended:
+            raise gr.Error("That conversation has ended: open its report instead.")
+        return (*practice_outputs(view), gr.Tabs(selected="practice"))
+
+    def discard_past(session_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+        user = current_user(request)
+        try:
+            service.discard_session(user, session_id or "")
+        except ServiceError as exc:
+            raise gr.Error(str(exc)) from exc
+        return (*history(request), history_choices(request))
+
+    def start_assignment(assignment_id: int | None, request: gr.Request) -> tuple[Any, ...]:
+        view = my_assignments.start(assignment_id, request)
+        return (*practice_outputs(view), gr.Tabs(selected="practice"))
+
     # --- layout ------------------------------------------------------------------------
 
     # Gradio's own cached files (if any) are deleted after an hour (coach.ui.web serves the
@@ -163,7 +214,8 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
             with gr.Row():
                 greeting = gr.Markdown(elem_id="greeting")
                 signout_btn = gr.Button("Sign out", size="sm", scale=0, elem_id="signout-btn")
-            with gr.Tabs() as tabs:
+            with gr.Tabs(selected="assignments") as tabs:
+                my_assignments = supervisor.AssignmentScreen(sup, current_user)
                 with gr.Tab("Practice", id="practice"), gr.Row():
                     with gr.Column(scale=1, min_width=260):
                         persona = gr.Dropdown(choices=choices, label="Who will you talk to?",
@@ -196,14 +248,25 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
                                             elem_id="report-md", latex_delimiters=[])
                     timeline = gr.HTML(elem_id="timeline")
                     downloads = gr.HTML(elem_id="downloads")
-                with gr.Tab("History", id="history"):
-                    refresh_btn = gr.Button("Refresh", size="sm")
+                with gr.Tab("History", id="history") as history_tab:
                     history_table = gr.Dataframe(headers=render.HISTORY_HEADERS, interactive=False,
-                                                 wrap=True)
+                                                 wrap=True, elem_id="history-table")
+                    with gr.Row():
+                        past = gr.Dropdown([], label="A past session", elem_id="past-session",
+                                           allow_custom_value=True)
+                        open_btn = gr.Button("Open its report", elem_id="past-open", scale=0)
+                        resume_btn = gr.Button("Resume", scale=0, elem_id="past-resume")
+                        discard_btn = gr.Button("Discard", variant="stop", scale=0,
+                                                elem_id="past-discard")
+                    past_report = gr.Markdown(elem_id="past-report", latex_delimiters=[])
+                    past_review = gr.HTML(elem_id="past-review")
                     trend = gr.HTML(elem_id="trend")
+                screens = supervisor.SupervisorScreens(sup, current_user)
 
         # --- wiring ------------------------------------------------------------------------
-        app.load(on_load, None, greeting, api_name=False)
+        app.load(on_load, None, [greeting, screens.tab], api_name=False)
+        app.load(their_work, None, [my_assignments.listing, my_assignments.choice,
+                                    history_table, trend, past], api_name=False)
         app.load(preparing, None, [ready_note, ready_timer], api_name=False, queue=False)
         ready_timer.tick(preparing, None, [ready_note, ready_timer], api_name=False, queue=False)
         signout_btn.click(forget_browser, None, None, api_name=False).then(
@@ -221,7 +284,17 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
         hint_btn.click(hint, session_state, hint_box, api_name="hint")
         end_btn.click(end, session_state,
                       [report_md, timeline, downloads, mood, send_btn, tabs], api_name="end")
-        refresh_btn.click(history, None, [history_table, trend], api_name="history")
+        history_tab.select(history, None, [history_table, trend], api_name="history").then(
+            history_choices, None, past, api_name=False)
+        open_btn.click(open_past, past, [past_report, past_review], api_name="open_past")
+        resume_btn.click(resume_past, past, [*practice, tabs], api_name="resume")
+        discard_btn.click(discard_past, past, [history_table, trend, past], api_name="discard")
+        my_assignments.tab.select(my_assignments.mine, None,
+                                  [my_assignments.listing, my_assignments.choice],
+                                  api_name="my_assignments")
+        my_assignments.start_btn.click(start_assignment, my_assignments.choice,
+                                       [*practice, tabs], api_name="start_assignment")
+        screens.wire()
 
     app.queue(default_concurrency_limit=8)
     return app

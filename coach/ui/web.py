@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from coach.auth import COOKIE_NAME, Busy, SignInDesk
 from coach.service import CoachService, ServiceError
 from coach.store import User
+from coach.supervision import SupervisionService
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 # Sent with every Gradio page: a live page whose sign-in has ended (signed out in another
@@ -124,6 +125,7 @@ def build_web(service: CoachService, desk: SignInDesk, blocks: gr.Blocks, *,
     """The whole web app: sign-in routes, downloads, and ``blocks`` mounted at ``/``."""
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     scratch = scratch_dir or Path(tempfile.gettempdir())
+    sup = SupervisionService(service)
 
     def user_of(request: Request) -> User | None:
         return desk.user_for(request.cookies.get(COOKIE_NAME))
@@ -185,7 +187,7 @@ def build_web(service: CoachService, desk: SignInDesk, blocks: gr.Blocks, *,
     def report_file(user: User, session_id: str, kind: str) -> tuple[bytes, str]:
         from coach.report import report_markdown, timeline_figure
 
-        report = service.report(user, session_id)
+        report = service.past_report(user, session_id)  # coach.teams' rules: who may see it
         if kind == "md":
             return report_markdown(report).encode("utf-8"), "text/markdown; charset=utf-8"
         if kind == "json":
@@ -215,6 +217,32 @@ def build_web(service: CoachService, desk: SignInDesk, blocks: gr.Blocks, *,
             headers["Content-Disposition"] = (
                 f'attachment; filename="outcomes-coach-{session_id}.{kind}"')
         return Response(data, media_type=media, headers=headers)
+
+    def dashboard_file(user: User, team: str, kind: str) -> tuple[bytes, str] | None:
+        if kind == "csv":
+            return sup.dashboard_csv(user, team).encode("utf-8"), "text/csv; charset=utf-8"
+        with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+            made = sup.dashboard_png(user, team, Path(tmp) / "dashboard.png")
+            return (made.read_bytes(), "image/png") if made else None
+
+    @web.get("/files/dashboard/{team}.{kind}")
+    async def download_dashboard(request: Request, team: str, kind: str) -> Response:
+        """A team's dashboard chart or CSV, for its supervisors and admins only."""
+        user = await signed_in(request)
+        if user is None:
+            return Response("Please sign in.", 401, headers=NO_STORE)
+        if kind not in ("png", "csv"):
+            return Response("Not found.", 404, headers=NO_STORE)
+        try:
+            made = await anyio.to_thread.run_sync(dashboard_file, user, team, kind)
+        except ServiceError:
+            return Response("Not found.", 404, headers=NO_STORE)
+        if made is None:
+            return Response("No ended sessions in this team yet.", 404, headers=NO_STORE)
+        headers = dict(NO_STORE)
+        if kind == "csv":
+            headers["Content-Disposition"] = 'attachment; filename="team-dashboard.csv"'
+        return Response(made[0], media_type=made[1], headers=headers)
 
     @web.get("/files/trend.png")
     async def download_trend(request: Request) -> Response:
@@ -247,6 +275,7 @@ def serve(service: CoachService, host: str, port: int, *, sign_in_hours: float =
 
     import uvicorn
 
+    from coach.ui import supervisor
     from coach.ui.app import build_app
     from coach.ui.render import CSS
 
@@ -264,7 +293,7 @@ def serve(service: CoachService, host: str, port: int, *, sign_in_hours: float =
 
     desk = SignInDesk(service.store, hours=sign_in_hours)
     blocks = build_app(service, readiness)
-    web = build_web(service, desk, blocks, readiness=readiness, css=CSS,
+    web = build_web(service, desk, blocks, readiness=readiness, css=CSS + supervisor.CSS,
                     theme=gr.themes.Soft(), scratch_dir=service.settings.data_dir)
     # Warm up once the server is listening, so that building the index does not hold up
     # (on two cores, share the CPU with) getting the first page out.

@@ -40,7 +40,7 @@ def test_current_then_upgrade_a_database_from_before_migrations(
 
     code, out, _ = run(capsys, "upgrade")
     assert code == 0
-    assert "upgraded from revision 0001 to 0004 (ran 0002, 0004)" in out
+    assert "upgraded from revision 0001 to 0004 (ran 0002, 0003, 0004)" in out
     (backup,) = data_dir.glob("coach.db.backup-0001-*")
     assert f"kept in {backup}" in out
 

@@ -34,8 +34,8 @@ from tests.store import legacy_v1
 from tests.store.conversations import conversation, opening_state
 
 HEAD = "0004"
-# Every revision a new database runs, oldest first (0003 comes from another branch).
-ALL = ("0001", "0002", "0004")
+# Every revision a new database runs, oldest first.
+ALL = ("0001", "0002", "0003", "0004")
 PASSWORD = "correct horse"
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 
@@ -200,13 +200,106 @@ def test_the_compaction_revision_can_be_undone(db_url: str) -> None:
     data = write_legacy(db_url)
     Store(db_url).close()
     store_engine = Store(db_url).engine
-    with store_engine.begin() as conn:
+    # As upgrades run: one transaction, and on SQLite foreign keys off while 0003's
+    # downgrade rebuilds tables (dropping the old copy would otherwise cascade).
+    with migrate._exclusive(store_engine) as conn:
         command.downgrade(migrate._config(conn), "0001")
     with store_engine.connect() as conn:
         states = list(conn.execute(select(TurnRow.state_after).order_by(TurnRow.id)).scalars())
         assert conn.execute(text("SELECT value FROM coach_meta")).scalar_one() == "1"
     assert states == [t["state_after"] for ts in data.turns.values() for t in ts]
     store_engine.dispose()
+
+
+def _rows(engine: Engine, table: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
+
+
+def test_a_database_at_0002_with_data_gains_supervision_and_loses_nothing(db_url: str) -> None:
+    write_legacy(db_url)
+    engine = make_engine(normalise_url(db_url))
+    with engine.begin() as conn:
+        config = migrate._config(conn)
+        command.stamp(config, "0001")
+        command.upgrade(config, "0002")
+    before = {t: _rows(engine, t) for t in ("users", "practice_sessions", "turns", "coach_meta")}
+    assert len(before["turns"]) == 16
+
+    with Store(db_url, password_rounds=4) as store:
+        assert (store.migration.before, store.migration.applied) == ("0002", ("0003", "0004"))
+        after = {t: _rows(store.engine, t) for t in before}
+        # Every row as it was; sessions gain only an empty assignment link (and turns,
+        # in 0004, an empty browser turn id).
+        assert after["users"] == before["users"]
+        assert [_without_turn_id(r) for r in after["turns"]] == before["turns"]
+        assert after["coach_meta"] == before["coach_meta"]
+        assert [{k: v for k, v in r.items() if k != "assignment_id"}
+                for r in after["practice_sessions"]] == before["practice_sessions"]
+        assert {r["assignment_id"] for r in after["practice_sessions"]} == {None}
+        assert {"teams", "team_members", "assignments", "assignment_assignees", "overrides",
+                "comments", "supervision_notes"} <= tables(store.engine)
+        # The new role and tables work on the upgraded data.
+        alice = store.get_user_by_name("alice")
+        store.add_user("root", "a-good-password", "admin")
+        team = store.create_team("North", [store.get_user_by_name("bob").id])
+        store.set_members(team.id, [alice.id], "member")
+        assert store.led_member_ids(store.get_user_by_name("bob").id) == {alice.id}
+        session = store.list_sessions(alice.id, status="ended")[0]
+        store.set_override(session.id, 0, "reflection_complex", None, "a reflection", alice.id)
+        assert store.overrides_for(session.id)[0].code == "reflection_complex"
+        # 0003 refuses to be undone while an admin exists.
+        with (migrate._exclusive(store.engine) as conn,
+              pytest.raises(RuntimeError, match="admin account")):
+            command.downgrade(migrate._config(conn), "0002")
+    engine.dispose()
+
+
+SUPERVISION_TABLES = ("teams", "team_members", "assignments", "assignment_assignees",
+                      "overrides", "comments", "supervision_notes")
+
+
+def test_a_database_at_0003_with_data_gains_sign_in_and_loses_nothing(db_url: str) -> None:
+    write_legacy(db_url)
+    engine = make_engine(normalise_url(db_url))
+    with migrate._exclusive(engine) as conn:  # as the store migrates (foreign keys held)
+        config = migrate._config(conn)
+        command.stamp(config, "0001")
+        command.upgrade(config, "0003")
+    with engine.begin() as conn:  # supervision data, written as revision 0003 wrote it
+        ids = dict(conn.execute(text("SELECT username, id FROM users")).all())
+        session_id = conn.execute(text("SELECT id FROM practice_sessions WHERE status = 'ended' "
+                                       "ORDER BY id LIMIT 1")).scalar_one()
+        now = {"at": T0}
+        conn.execute(text("INSERT INTO teams (id, name, created_at) VALUES (1, 'North', :at)"), now)
+        conn.execute(text("INSERT INTO team_members VALUES (1, :bob, 'lead'), (1, :alice, 'member')"),
+                     {"bob": ids["bob"], "alice": ids["alice"]})
+        conn.execute(text("INSERT INTO assignments (id, persona_id, goal, team_id, set_by, "
+                          "created_at) VALUES (1, 'debs', 'Reflect when Debs is angry', 1, :bob, :at)"),
+                     {"bob": ids["bob"], **now})
+        conn.execute(text("INSERT INTO assignment_assignees VALUES (1, :alice)"), {"alice": ids["alice"]})
+        conn.execute(text("INSERT INTO overrides (session_id, turn_index, code, stance, reason, "
+                          "by_user, created_at) VALUES (:s, 0, 'reflection_complex', NULL, "
+                          "'a reflection', :bob, :at)"), {"s": session_id, "bob": ids["bob"], **now})
+        conn.execute(text("INSERT INTO comments (session_id, turn_index, author, text, created_at) "
+                          "VALUES (:s, 0, :bob, 'Well held', :at)"),
+                     {"s": session_id, "bob": ids["bob"], **now})
+        conn.execute(text("INSERT INTO supervision_notes VALUES (:s, :bob, 'a', 'b', 'c', 'd', :at)"),
+                     {"s": session_id, "bob": ids["bob"], **now})
+    kept = ("users", "practice_sessions", "coach_meta", *SUPERVISION_TABLES)
+    before = {t: _rows(engine, t) for t in (*kept, "turns")}
+    assert all(before[t] for t in SUPERVISION_TABLES)
+
+    with Store(db_url, password_rounds=4) as store:
+        assert (store.migration.before, store.migration.applied) == ("0003", ("0004",))
+        after = {t: _rows(store.engine, t) for t in before}
+        # Every row of every table as it was; turns gain only an empty browser turn id.
+        assert {t: after[t] for t in kept} == {t: before[t] for t in kept}
+        assert [_without_turn_id(r) for r in after["turns"]] == before["turns"]
+        assert {r["client_turn_id"] for r in after["turns"]} == {None}
+        assert {"sign_in_sessions", "sign_in_attempts"} <= tables(store.engine)
+        assert store.overrides_for(session_id)[0].code == "reflection_complex"
+    engine.dispose()
 
 
 def test_a_new_database_is_created_at_the_latest_revision_without_a_backup(db_url: str) -> None:
@@ -338,7 +431,7 @@ def test_the_migrations_ship_as_package_data() -> None:
     needed = {p for p in migrate.MIGRATIONS.rglob("*")
               if p.is_file() and "__pycache__" not in p.parts}
     assert {p.name for p in needed} >= {"env.py", "0001_initial_schema.py", "0002_compact_turn_states.py",
-                                       "0004_sign_in.py"}
+                                       "0003_supervision.py", "0004_sign_in.py"}
     assert needed <= shipped, sorted(str(p) for p in needed - shipped)
 
 

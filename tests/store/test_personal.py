@@ -14,13 +14,10 @@ from coach import cli
 from coach.auth import SignInDesk
 from coach.store import (
     DELETED_USER,
-    HOLDINGS,
-    Holding,
     SignIns,
     Store,
     StoreError,
     UserNotFound,
-    _personal,
     accounts,
     export_user,
     purge_user,
@@ -87,28 +84,73 @@ def test_a_purge_erases_the_person_and_leaves_everyone_else(store: Store) -> Non
     assert SignIns(store).log("elin") == []
 
 
-def test_what_a_person_wrote_on_others_work_stays_under_deleted_user(
-        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A supervisor's comment on a trainee's session (the supervision tables register
-    # themselves in HOLDINGS with keep=True; this one stands in for them).
-    with store.engine.begin() as db:
-        db.execute(text("CREATE TABLE comments (id INTEGER PRIMARY KEY, session_id TEXT, "
-                        "author_id INTEGER NOT NULL REFERENCES users(id), body TEXT)"))
-        elin_session = store.list_sessions(store.get_user_by_name("elin").id)[0].id  # type: ignore[union-attr]
-        ffion = store.get_user_by_name("ffion").id  # type: ignore[union-attr]
-        db.execute(text("INSERT INTO comments (session_id, author_id, body) VALUES "
-                        "(:s, :a, 'Working well: your reflections')"), {"s": elin_session, "a": ffion})
-    monkeypatch.setattr(_personal, "HOLDINGS",
-                        (*HOLDINGS, Holding("comments", "author_id", keep=True)))
-    assert export_user(store, "ffion")["held"]["comments"][0]["body"].startswith("Working well")
-    assert purge_user(store, "ffion")["comments"] == 1
+def _supervise(store: Store) -> str:
+    """ffion leads a team with elin in it, sets her a role-play and reviews her session:
+    an override, comments and a supervision note; elin comments on her own session too."""
+    elin, ffion = (store.get_user_by_name(n).id for n in ("elin", "ffion"))  # type: ignore[union-attr]
+    team = store.create_team("North", [ffion])
+    store.set_members(team.id, [elin], "member")
+    store.create_assignment("debs", "Reflect when Debs is angry", None, None, team.id, ffion, [elin])
+    session = store.list_sessions(elin)[0].id
+    store.set_override(session, 0, "reflection_complex", None, "a reflection", ffion)
+    store.add_comment(session, 0, ffion, "Working well: your reflections")
+    store.add_comment(session, None, elin, "I found this hard")
+    store.set_note(session, ffion, working_towards="a", working_well="b", worried_about="c",
+                   needs_to_happen="d")
+    return session
+
+
+def _count(store: Store, table: str) -> int:
     with store.engine.connect() as db:
-        author, body = db.execute(text(
-            "SELECT u.username, c.body FROM comments c JOIN users u ON u.id = c.author_id")).one()
-    assert (author, body) == (DELETED_USER, "Working well: your reflections")
+        return int(db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_an_export_covers_teams_assignments_and_reviews(store: Store) -> None:
+    session = _supervise(store)
+    elin = export_user(store, "elin")["held"]
+    assert [m["kind"] for m in elin["team_members"]] == ["member"]
+    assert len(elin["assignment_assignees"]) == 1
+    # What supervisors wrote on her session is about her; so is her own comment (once).
+    assert [o["code"] for o in elin["overrides"]] == ["reflection_complex"]
+    assert sorted(c["text"] for c in elin["comments"]) == ["I found this hard",
+                                                           "Working well: your reflections"]
+    assert [n["session_id"] for n in elin["supervision_notes"]] == [session]
+    ffion = export_user(store, "ffion")
+    assert [a["goal"] for a in ffion["held"]["assignments"]] == ["Reflect when Debs is angry"]
+    assert [m["kind"] for m in ffion["held"]["team_members"]] == ["lead"]
+    assert ffion["kept_when_deleted"] == ["assignments", "comments", "overrides",
+                                          "supervision_notes"]
+
+
+def test_what_a_person_wrote_on_others_work_stays_under_deleted_user(store: Store) -> None:
+    session = _supervise(store)
+    counts = purge_user(store, "ffion")
+    assert counts["overrides"] == counts["assignments"] == counts["supervision_notes"] == 1
+    assert counts["comments"] == 1 and counts["team_members"] == 1
+    with store.engine.connect() as db:
+        kept = db.execute(text(
+            "SELECT u.username, c.text FROM comments c JOIN users u ON u.id = c.author "
+            "WHERE c.turn_index = 0")).all()
+        set_by = db.execute(text("SELECT u.username FROM assignments a "
+                                 "JOIN users u ON u.id = a.set_by")).scalar_one()
+    assert kept == [(DELETED_USER, "Working well: your reflections")] and set_by == DELETED_USER
+    assert store.overrides_for(session)[0].code == "reflection_complex"
+    assert store.note_for(session) is not None
+    assert _count(store, "assignment_assignees") == 1  # elin keeps her assignment
     assert store.authenticate(DELETED_USER, "anything-at-all") is None
     with pytest.raises(StoreError, match="cannot itself be deleted"):
         purge_user(store, DELETED_USER)
+
+
+def test_a_trainees_purge_takes_the_reviews_of_her_sessions_and_her_memberships(
+        store: Store) -> None:
+    _supervise(store)
+    counts = purge_user(store, "elin")
+    assert (counts["overrides"], counts["comments"], counts["supervision_notes"]) == (1, 2, 1)
+    assert counts["team_members"] == counts["assignment_assignees"] == 1
+    for table in ("overrides", "comments", "supervision_notes", "assignment_assignees"):
+        assert _count(store, table) == 0, table
+    assert _count(store, "team_members") == 1 and _count(store, "assignments") == 1  # ffion's
 
 
 def test_the_cli_exports_and_deletes_with_purge_only(

@@ -199,7 +199,7 @@ def test_authenticate(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         ("al", "correct horse", "trainee", accounts.InvalidUsername, "3 to 32"),
         ("alice smith", "correct horse", "trainee", accounts.InvalidUsername, "letters a-z"),
         ("_alice", "correct horse", "trainee", accounts.InvalidUsername, "start with"),
-        ("alice", "correct horse", "admin", accounts.InvalidRole, "trainee, supervisor"),
+        ("alice", "correct horse", "superuser", accounts.InvalidRole, "trainee, supervisor, admin"),
     ],
     ids=["short", "over-72-bytes", "nul", "same-as-name", "spaces", "short-name", "space-in-name",
          "leading-underscore", "unknown-role"],

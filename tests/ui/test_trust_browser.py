@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from coach.store import Store
 from tests.support.apprunner import RunningApp, add_user, free_port, seed_data_dir, start_app
 from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -33,6 +34,12 @@ def app(tmp_path_factory: pytest.TempPathFactory, warm_data_dir: Path) -> Iterat
     add_user(data, "annwen", "annwen-password-1")
     add_user(data, "bleddyn", "bleddyn-password-2")
     add_user(data, "carys", "carys-password-3")
+    add_user(data, "dafydd", "dafydd-password-4")
+    add_user(data, "mererid", "mererid-password-5", "supervisor")
+    with Store(f"sqlite:///{data / 'coach.db'}") as store:  # mererid leads dafydd's team
+        lead, member = (store.get_user_by_name(n) for n in ("mererid", "dafydd"))
+        team = store.create_team("North", [lead.id])  # type: ignore[union-attr]
+        store.set_members(team.id, [member.id], "member")  # type: ignore[union-attr]
     running = start_app(data)
     yield running
     running.stop()
@@ -62,6 +69,8 @@ def sign_in(page: Any, url: str, username: str, password: str) -> None:
 def start_debs(page: Any) -> None:
     from playwright.sync_api import expect
 
+    # Signing in opens the person's assignments; this practice is not assigned.
+    page.get_by_role("tab", name="Practice").click()
     page.locator("#persona input").click()
     page.get_by_role("option", name="Debs").first.click()
     page.locator("#start-btn").click()
@@ -93,8 +102,7 @@ def test_signing_out_leaves_nothing_for_the_next_person(app: RunningApp, browser
     page.locator("#end-btn").click()
     expect(page.locator("#report-md")).to_contain_text("Reflection", timeout=30_000)
     expect(page.locator("#timeline img")).to_be_visible()
-    page.get_by_role("tab", name="History").click()
-    page.get_by_role("button", name="Refresh").click()
+    page.get_by_role("tab", name="History").click()  # opening it brings the history
     expect(page.locator("#trend img")).to_be_visible(timeout=30_000)
     page.get_by_role("tab", name="Practice").click()
     page.locator("#message textarea").fill(DRAFT)
@@ -111,8 +119,7 @@ def test_signing_out_leaves_nothing_for_the_next_person(app: RunningApp, browser
 
     sign_in(page, app.url, "bleddyn", "bleddyn-password-2")
     expect(page.locator("#greeting")).to_contain_text("bleddyn")
-    page.get_by_role("tab", name="History").click()
-    page.get_by_role("button", name="Refresh").click()
+    page.get_by_role("tab", name="History").click()  # opening it brings the history
     expect(page.locator("#trend")).to_contain_text("once you have ended", timeout=30_000)
     page.get_by_role("tab", name="Report").click()
     page.get_by_role("tab", name="Practice").click()
@@ -123,6 +130,36 @@ def test_signing_out_leaves_nothing_for_the_next_person(app: RunningApp, browser
     assert page.locator("#timeline img").count() == 0
     assert page.locator("#chat .chip").count() == 0
     assert page.locator("#report-md").inner_text().strip().startswith("End a conversation")
+
+
+def test_signing_out_clears_the_supervisor_screens_too(app: RunningApp, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    sign_in(page, app.url, "dafydd", "dafydd-password-4")
+    start_debs(page)
+    send(page, f"What matters to you about the children? {A_WORDS}")
+    page.locator("#signout-btn").click()
+    expect(page.locator("#signin-form")).to_be_visible(timeout=30_000)
+
+    sign_in(page, app.url, "mererid", "mererid-password-5")
+    page.get_by_role("tab", name="Supervise").click()
+    page.get_by_role("tab", name="Review").click()
+    page.locator("#review-session input").click()
+    page.get_by_role("option").first.click()
+    page.locator("#review-open").click()
+    expect(page.locator("#review")).to_contain_text(A_WORDS, timeout=30_000)
+    page.locator("#comment-text textarea").fill(DRAFT)
+    page.locator("#comment-btn").click()
+    expect(page.locator("#review")).to_contain_text(DRAFT, timeout=30_000)
+    page.locator("#signout-btn").click()
+    expect(page.locator("#signin-form")).to_be_visible(timeout=30_000)
+
+    sign_in(page, app.url, "bleddyn", "bleddyn-password-2")
+    expect(page.get_by_role("tab", name="Supervise")).to_have_count(0)
+    for trace in ("mererid", "dafydd", A_WORDS, DRAFT, "North"):
+        assert trace not in page.locator("body").inner_text(), trace
+        assert trace not in page.content(), trace
 
 
 def test_a_reload_keeps_the_sign_in_and_an_ended_one_asks_to_sign_in_again(
@@ -170,6 +207,7 @@ def test_what_a_trainee_types_is_shown_as_text_and_fetches_nothing(
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         sign_in(page, app.url, "carys", "carys-password-3")
+        page.get_by_role("tab", name="Practice").click()
         page.locator("#persona input").click()
         page.get_by_role("option", name="Debs").first.click()
         page.locator("#new-btn, button:has-text('Start again with a new conversation')").first.click()

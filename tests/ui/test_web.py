@@ -4,6 +4,7 @@ person sees it, refusals without a sign-in, and the page served before warm-up e
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from coach.settings import Settings
 from coach.store import SignIns, Store
 from coach.ui import build_app
 from coach.ui.web import Readiness, build_web
+from tests.support.apprunner import seed_data_dir
 
 
 def as_cookie(value: str) -> dict[str, str]:
@@ -86,3 +88,57 @@ def test_without_a_live_sign_in_every_route_refuses(parts) -> None:  # type: ign
         assert client.get(path).status_code == 401, path
     assert client.post("/gradio_api/queue/join", json={}).status_code == 401
     assert client.get("/config", headers=as_cookie("token.signature")).status_code == 401
+
+
+@pytest.fixture
+def team_web(warm_data_dir: Path, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+    """North: nia leads, dilys practises (one ended session); South: sam leads eli;
+    ada is an admin."""
+    from coach.supervision import CONSOLE, SupervisionService
+
+    settings = Settings.test_profile(seed_data_dir(warm_data_dir, tmp_path / "data"))
+    store = Store(settings.database_url, password_rounds=4)
+    service = CoachService(settings, store=store)
+    sup = SupervisionService(service)
+    for name, role in (("ada", "admin"), ("nia", "supervisor"), ("sam", "supervisor"),
+                       ("dilys", "trainee"), ("eli", "trainee")):
+        sup.add_user(CONSOLE, name, role, f"{name}-password-1", name.title())
+    sup.add_team(CONSOLE, "North", "nia")
+    sup.join_team(CONSOLE, "North", ["dilys"])
+    sup.add_team(CONSOLE, "South", "sam")
+    sup.join_team(CONSOLE, "South", ["eli"])
+    dilys = store.get_user_by_name("dilys")
+    view = service.start_session(dilys, "debs")  # type: ignore[arg-type]
+    service.take_turn(dilys, view.id, "What matters most to you right now?")  # type: ignore[arg-type]
+    service.end_session(dilys, view.id)  # type: ignore[arg-type]
+    web = build_web(service, SignInDesk(store), build_app(service), scratch_dir=settings.data_dir)
+    with TestClient(web, base_url="http://127.0.0.1", follow_redirects=False) as client:
+        yield client, view.id
+
+
+def _cookie_of(client: TestClient, name: str) -> dict[str, str]:
+    done = client.post("/login", data={"username": name, "password": f"{name}-password-1"})
+    assert done.status_code == 303, done.text
+    client.cookies.clear()
+    return as_cookie(done.cookies[COOKIE_NAME])
+
+
+def test_reports_and_dashboards_are_served_by_the_role_rules(team_web) -> None:  # type: ignore[no-untyped-def]
+    client, session = team_web
+    allowed = {"dilys": True, "nia": True, "ada": True, "sam": False, "eli": False}
+    for name, may in allowed.items():
+        cookie = _cookie_of(client, name)
+        for kind in ("md", "json", "png"):
+            got = client.get(f"/files/report/{session}.{kind}", headers=cookie)
+            assert got.status_code == (200 if may else 404), (name, kind)
+        if may:
+            assert "What matters most to you right now?" in client.get(
+                f"/files/report/{session}.md", headers=cookie).text
+        # The team's dashboard: its supervisor and admins only, never a trainee.
+        for kind in ("csv", "png"):
+            got = client.get(f"/files/dashboard/North.{kind}", headers=cookie)
+            assert got.status_code == (200 if name in ("nia", "ada") else 404), (name, kind)
+    nia = _cookie_of(client, "nia")
+    assert client.get("/files/dashboard/North.csv", headers=nia).text.count("dilys") >= 1
+    assert client.get("/files/dashboard/North.exe", headers=nia).status_code == 404
+    assert client.get("/files/dashboard/North.csv").status_code == 401

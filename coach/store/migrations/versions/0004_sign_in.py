@@ -3,7 +3,7 @@ throttling counts; each turn may carry the id its browser gave it, so a retried 
 stored once.
 
 Revision ID: 0004
-Revises: 0002 (the lead re-chains it after 0003 at merge)
+Revises: 0003
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
