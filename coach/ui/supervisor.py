@@ -10,6 +10,7 @@ shown as text, never as Markdown or HTML.
 from __future__ import annotations
 
 import html
+import time
 import urllib.parse
 from collections.abc import Callable
 from typing import Any
@@ -142,7 +143,8 @@ def agreement_html(found: Any) -> str:
 def dashboard_chart_html(team: str, has_data: bool) -> str:
     if not has_data:
         return "<p>No ended sessions in this team yet.</p>"
-    src = f"files/dashboard/{urllib.parse.quote(team, safe='')}.png"
+    # The query string makes the browser fetch the chart afresh after each Show.
+    src = f"files/dashboard/{urllib.parse.quote(team, safe='')}.png?at={time.time_ns()}"
     return (f'<img src="{esc(src)}" alt="Indicators over time for {esc(team)}, with the MITI '
             f'fair (amber) and good (green) bands" style="max-width:100%">')
 
@@ -314,8 +316,8 @@ class SupervisorScreens:
         table = [[row["trainee"], row["sessions"], *("—" if row[f] is None else row[f]
                                                      for f, _, _ in INDICATORS)]
                  for row in data["summary"]]
-        return dashboard_chart_html(team or "", bool(data["summary"])), table, \
-            dashboard_csv_html(team or "")
+        return (dashboard_chart_html(team or "", bool(data["summary"])), table,
+                dashboard_csv_html(team or ""))
 
     def wire(self) -> None:
         overview_out = [self.teams_html, self.team, self.trainees, self.assignments_html,

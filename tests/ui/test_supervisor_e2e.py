@@ -171,7 +171,7 @@ def test_a_supervisor_reviews_overrides_and_comments(seeded: Seeded) -> None:
                                api_name="/comment")
     assert "&lt;script&gt;" in html and "<script>" not in html and box == ""
     plot, table, csv_link = nia.predict("North", api_name="/dashboard")
-    assert 'src="files/dashboard/North.png"' in plot and table["data"][0][0] == "ann"
+    assert 'src="files/dashboard/North.png?at=' in plot and table["data"][0][0] == "ann"
     assert 'href="files/dashboard/North.csv"' in csv_link
     # The chart and the CSV come from the app to the team's supervisor, not to a trainee.
     nia_cookie = sign_in_cookie(seeded.app.url, "nia", PASSWORD)

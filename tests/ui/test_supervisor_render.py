@@ -13,7 +13,12 @@ from coach.teams import (
     ReviewView,
 )
 from coach.ui.render import chips_html
-from coach.ui.supervisor import assignments_html, review_html
+from coach.ui.supervisor import (
+    assignments_html,
+    dashboard_chart_html,
+    dashboard_csv_html,
+    review_html,
+)
 from coach.views import TurnView
 
 EVIL = "<img src=x onerror=alert(1)> **bold**"
@@ -53,3 +58,13 @@ def test_a_trainee_sees_the_supervisors_code_and_the_coders() -> None:
                     machine_code="closed_question", machine_stance="neutral")
     shown = chips_html(turn)
     assert "Open question" in shown and "the coder said Closed question · Neutral" in shown
+
+
+def test_dashboard_links_carry_the_team_name_quoted_and_escaped() -> None:
+    team = 'North "&" <b>East</b>/..'
+    chart, csv = dashboard_chart_html(team, True), dashboard_csv_html(team)
+    quoted = "North%20%22%26%22%20%3Cb%3EEast%3C%2Fb%3E%2F.."
+    assert f'src="files/dashboard/{quoted}.png?at=' in chart
+    assert f'href="files/dashboard/{quoted}.csv"' in csv
+    assert "<b>" not in chart and "&lt;b&gt;East" in chart  # the alt text, escaped
+    assert "<img" not in dashboard_chart_html(team, False)
