@@ -13,6 +13,7 @@ BENCHES = {
     "coder": "evals.bench_coder",
     "app": "evals.bench_app",
     "load": "evals.bench_load",
+    "throttle": "evals.bench_throttle",
 }
 
 
