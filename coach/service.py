@@ -217,7 +217,7 @@ class CoachService:
         state = PersonaState.from_dict(session.state)
         history = [(speaker, text) for speaker, text in state.history]
         context = next((t for s, t in reversed(history) if s == "person"), session.opening)
-        last_codes = [CodeResult.from_dict(t.coded) for t in session.turns[-6:]]
+        last_codes = [CodeResult.from_dict(t.coded) for t in (session.turns or [])[-6:]]
         return hint_for(context, history, last_codes, session.persona_id, self._search_guidance,
                         self.exemplars, rubric=self.rubric)
 
@@ -248,8 +248,8 @@ class CoachService:
         """The trainee's indicators across their ended sessions, oldest first."""
         from coach.report import trend_png
 
-        ended = [s for s in reversed(self.store.list_sessions(user.id, status="ended")) if s.report]
-        return trend_png([(s.created_at.strftime("%d %b"), s.report) for s in ended], path)
+        return trend_png([(s.created_at.strftime("%d %b"), s.report) for s in reversed(
+            self.store.list_sessions(user.id, status="ended")) if s.report], path)
 
     # --- internals -------------------------------------------------------------------
 
@@ -344,7 +344,7 @@ class CoachService:
         public = engine.public_view(state)
         turns = []
         human = self.human_codes(session.id)
-        for t in session.turns:
+        for t in session.turns or []:
             machine = CodeResult.from_dict(t.coded)
             coded = with_human_code(machine, human.get(t.index))
             turns.append(TurnView(

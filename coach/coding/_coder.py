@@ -286,10 +286,10 @@ class Coder:
             dropped_sentences=p.dropped_sentences,
         )
         return CodeResult(
-            code=primary,  # type: ignore[arg-type]
-            stance=stance,  # type: ignore[arg-type]
+            code=primary,
+            stance=stance,
             sentences=tuple(
-                SentenceCode(text=s, code=c)  # type: ignore[arg-type]
+                SentenceCode(text=s, code=c)  # type: ignore[arg-type]  # the model's classes are the Code values (checked on load)
                 for s, c in zip(p.sentences, sentence_codes, strict=True)
             ),
             cues=build_cues(evidence),

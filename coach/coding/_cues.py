@@ -226,6 +226,4 @@ def build_cues(ev: Evidence) -> tuple[str, ...]:
         cues.append(f"{len(ev.sentences)} sentences; the primary code follows the strongest act")
     if ev.truncated or ev.dropped_sentences:
         cues.append(f"long reply: coded on its first {len(ev.sentences)} sentences only")
-    seen: set[str] = set()
-    unique = [c for c in cues if not (c in seen or seen.add(c))]
-    return tuple(unique)
+    return tuple(dict.fromkeys(cues))

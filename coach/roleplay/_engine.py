@@ -238,7 +238,7 @@ class RoleplayEngine:
         opening_key = state.opening_key or self.index.choose_opening(state.seed)
         past = state.history or [["person", self.index.text(opening_key)]]
 
-        history = [HistoryTurn(speaker, t) for speaker, t in past]  # type: ignore[arg-type]
+        history = [HistoryTurn(speaker, t) for speaker, t in past]  # type: ignore[arg-type]  # stored as plain strings; written only as Speaker values
         context = next((t for s, t in reversed(past) if s == "person"), None)
         coded = self.coder.code(text, context=context, history=history)
 
@@ -298,7 +298,7 @@ class RoleplayEngine:
         state.closed_run = assessment.closed_run
         state.negative_run = negative_run
         state.plan_agreed = plan_agreed
-        state.stage = stage_for(state.stage, receptivity, len(unlocked), plan_agreed)  # type: ignore[arg-type]
+        state.stage = stage_for(state.stage, receptivity, len(unlocked), plan_agreed)  # type: ignore[arg-type]  # state.stage holds a Stage value as JSON text
         if ended:
             state.ended = True
             state.end_reason = f"{self.card.brief.name} ended the conversation"

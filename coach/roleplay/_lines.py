@@ -65,7 +65,7 @@ COOLER_PENALTY = 0.08
 def _mood_penalty(mood: str, line_mood: str) -> float:
     if line_mood == "any":
         return 0.05
-    steps = MOODS.index(line_mood) - MOODS.index(mood)  # type: ignore[arg-type]
+    steps = MOODS.index(line_mood) - MOODS.index(mood)
     return steps * WARMER_PENALTY if steps > 0 else -steps * COOLER_PENALTY
 
 

@@ -21,7 +21,7 @@ class User:
 
     @classmethod
     def from_row(cls, row: UserRow) -> User:
-        return cls(row.id, row.username, row.display_name, row.role, row.created_at)  # type: ignore[arg-type]
+        return cls(row.id, row.username, row.display_name, row.role, row.created_at)  # type: ignore[arg-type]  # the column only holds validated Role values
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from coach.store import _migrate, _turnstate, accounts
-from coach.store._engine import make_engine, normalise_url
+from coach.store._engine import changed, make_engine, normalise_url
 from coach.store._errors import (
     SessionNotFound,
     StoreConflict,
@@ -129,9 +129,9 @@ class Store(TeamQueries, ReviewQueries):
         accounts.validate_password(new_password, name)
         digest = accounts.hash_password(new_password, self.password_rounds)
         with self._db.begin() as db:
-            done = db.execute(
+            done = changed(db, 
                 update(UserRow).where(UserRow.username == name).values(password_hash=digest)
-            ).rowcount
+            )
         if not done:
             raise UserNotFound(f"There is no account called '{name}'.")
 
@@ -184,7 +184,7 @@ class Store(TeamQueries, ReviewQueries):
         compact form (``_turnstate``); ``state_after()`` gives it back whole.
         """
         now = utcnow()
-        turn = {
+        turn: dict[str, Any] = {
             "session_id": session_id, "index": index, "learner": learner, "coded": coded,
             "reply": reply, "act": act, "receptivity": float(receptivity), "mood": mood,
             "changes": changes, "unlocked": unlocked, "realiser": realiser,
@@ -195,7 +195,7 @@ class Store(TeamQueries, ReviewQueries):
             with self._db.begin() as db:
                 # Writing first matters on SQLite: a transaction that reads and then writes
                 # can fail at once with "database is locked" instead of waiting its turn.
-                claimed = db.execute(
+                claimed = changed(db, 
                     update(SessionRow)
                     .where(
                         SessionRow.id == session_id,
@@ -204,7 +204,7 @@ class Store(TeamQueries, ReviewQueries):
                     )
                     .values(turn_count=SessionRow.turn_count + 1, updated_at=now)
                     .execution_options(synchronize_session=False)
-                ).rowcount
+                )
                 if claimed != 1:
                     raise self._append_refused(db, session_id, index)
                 # Read under the claim just made: the state after the previous turn, which
@@ -252,12 +252,12 @@ class Store(TeamQueries, ReviewQueries):
         if state_after is not None:
             values["state"] = state_after
         with self._db.begin() as db:
-            done = db.execute(
+            done = changed(db, 
                 update(SessionRow)
                 .where(SessionRow.id == session_id, SessionRow.status == "active")
                 .values(**values)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if not done:
                 if db.get(SessionRow, session_id) is None:
                     raise SessionNotFound(f"There is no practice session {session_id}.")

@@ -239,26 +239,26 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
             api_name="sign_in",
         )
         password.submit(sign_in, [username, password],
-                        [user_state, signin_panel, main_panel, signin_msg, greeting], api_name=False)
-        signin_event.then(lambda: "", None, password, api_name=False)
+                        [user_state, signin_panel, main_panel, signin_msg, greeting], api_visibility="private")
+        signin_event.then(lambda: "", None, password, api_visibility="private")
         signin_event.then(after_sign_in, user_state,
                           [screens.tab, my_assignments.listing, my_assignments.choice,
-                           history_table, trend, past, tabs], api_name=False)
+                           history_table, trend, past, tabs], api_visibility="private")
         signout_btn.click(sign_out, None, [user_state, session_state, signin_panel, main_panel,
                                            greeting, chat, mood, notice], api_name="sign_out")
-        persona.change(show_brief, persona, brief, api_name=False)
+        persona.change(show_brief, persona, brief, api_visibility="private")
         practice = [session_state, chat, mood, notice, send_btn]
         start_btn.click(start, [user_state, persona], practice, api_name="start")
         new_btn.click(new_conversation, [user_state, persona], practice, api_name="new_conversation")
         turn_outputs = [chat, mood, notice, message, send_btn]
         send_btn.click(send, [user_state, session_state, message], turn_outputs, api_name="send")
-        message.submit(send, [user_state, session_state, message], turn_outputs, api_name=False)
+        message.submit(send, [user_state, session_state, message], turn_outputs, api_visibility="private")
         hint_btn.click(hint, [user_state, session_state], hint_box, api_name="hint")
         end_btn.click(end, [user_state, session_state],
                       [report_md, timeline, download_md, download_json, mood, send_btn, tabs],
                       api_name="end")
         history_tab.select(history, user_state, [history_table, trend], api_name="history").then(
-            history_choices, user_state, past, api_name=False)
+            history_choices, user_state, past, api_visibility="private")
         open_btn.click(open_past, [user_state, past], [past_report, past_review],
                        api_name="open_past")
         resume_btn.click(resume_past, [user_state, past], [*practice, tabs], api_name="resume")
