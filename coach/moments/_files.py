@@ -165,8 +165,18 @@ class Moment(Strict):
     @classmethod
     def from_words(cls, card: PersonaCard, words: str) -> Moment:
         """An ad hoc moment: the person's words verbatim at the card's starting state
-        (the first thing they say on the visit). ``MomentError`` for words that would
-        give away a hidden item, or are blank or too long."""
+        (the first thing they say on the visit). Hidden items the words give away (by
+        the card's key phrases) count as shared, with what they require: the person has
+        said them. ``MomentError`` for blank or over-long words."""
+        said: set[str] = set()
+        pending = [item.id for item in card.hidden.items
+                   if (p := phrase_pattern(item.keywords)) and p.search(str(words))]
+        while pending:
+            item_id = pending.pop()
+            if item_id not in said:
+                said.add(item_id)
+                pending.extend(card.item(item_id).unlock.requires)
+        unlocked = tuple(item.id for item in card.hidden.items if item.id in said)
         start = card.hidden.starting_receptivity
         mood = PersonaState(persona=card.id, receptivity=start, start_receptivity=start,
                             stage=card.hidden.stage_of_change).mood
@@ -175,7 +185,7 @@ class Moment(Strict):
                 id="adhoc", persona=card.id, title=f"{card.name}: said in the file",
                 last_words=words,
                 state=MomentState(receptivity=start, mood=mood,
-                                  stage=card.hidden.stage_of_change),
+                                  stage=card.hidden.stage_of_change, unlocked=unlocked),
             )
             moment.check_against(card)
         except (ValidationError, ValueError) as exc:

@@ -206,8 +206,9 @@ def test_words_verbatim_make_a_moment_at_the_persons_starting_state(reactor, per
     assert isinstance(moment, Moment)
     assert moment.state.receptivity == personas["debs"].hidden.starting_receptivity
     assert moment.history == [["person", "Fine, take him into care then."]]
-    with pytest.raises(MomentError, match="'pack in my job'"):
-        reactor.moment_from_words("debs", "I had to pack in my job.")
+    # What the person says is out: words that give a hidden item away unlock it.
+    said = reactor.moment_from_words("debs", "I had to pack in my job, and I juggle it all.")
+    assert set(said.state.unlocked) == {"money", "manages_money"}
     with pytest.raises(MomentError, match="must not be blank"):
         reactor.moment_from_words("debs", "  ")
 
