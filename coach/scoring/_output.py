@@ -81,15 +81,26 @@ def turn_rows(scores: TranscriptScores) -> list[dict[str, Any]]:
     return [t.to_dict() for t in scores.turns]
 
 
+# Text from the file that a spreadsheet would run as a formula if it began so.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def to_csv(scores: Scores) -> str:
+    """Best first for replies, in order for a transcript. Text from the file (ids, turns)
+    that begins like a formula is prefixed with ' so a spreadsheet shows it as text."""
     columns, rows = ((REPLY_COLUMNS, reply_rows(scores)) if isinstance(scores, ReplyScores)
                      else (TURN_COLUMNS, turn_rows(scores)))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row[c]) if c != "rank" and c != "index" else row[c]
-                         for c in columns])
+        writer.writerow([row[c] if c in ("rank", "index")
+                         else _as_text(_cell(row[c])) if c in ("id", "text")
+                         else _cell(row[c]) for c in columns])
     return buffer.getvalue()
 
 

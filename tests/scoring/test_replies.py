@@ -203,3 +203,10 @@ def test_score_replies_takes_text_directly() -> None:
     scores = score_replies("id,reply\n1,What matters to you?\n", name="t.csv", **{
         k: v for k, v in parts().items() if k != "rubric"})
     assert scores.rows[0].coded.code == "open_question"
+
+
+def test_csv_output_keeps_formula_like_ids_as_text(tmp_path) -> None:
+    path = write(tmp_path, 'id,reply\n"=HYPERLINK(""http://x"")",What matters to you?\n')
+    table = list(csv.DictReader(io.StringIO(render(score(path), "csv"))))
+    assert table[0]["id"] == "\'=HYPERLINK(\"http://x\")"
+    assert json.loads(render(score(path), "json"))[0]["id"] == '=HYPERLINK("http://x")'
