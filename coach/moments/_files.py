@@ -163,6 +163,37 @@ class Moment(Strict):
         )
 
     @classmethod
+    def from_state(cls, card: PersonaCard, state: PersonaState, *, id: str, title: str) -> Moment:
+        """The moment a role-play state stands at: its history up to the person's last
+        words, its receptivity, stage, what has been shared and its runs of costly and
+        closed replies. ``MomentError`` if the state does not end on the person's words or
+        does not fit the card."""
+        history = [list(said) for said in state.history]
+        if not history or history[-1][0] != "person":
+            raise MomentError("a moment ends on the person's words, and this state does not")
+        try:
+            moment = cls(
+                id=id, persona=card.id, title=title,
+                conversation=tuple(Said(speaker=s, text=t) for s, t in history[:-1]),  # type: ignore[arg-type]
+                last_words=history[-1][1],
+                state=MomentState(
+                    receptivity=state.receptivity, mood=state.mood, stage=state.stage,  # type: ignore[arg-type]
+                    unlocked=tuple(state.unlocked), negative_run=min(state.negative_run, 20),
+                    closed_run=min(state.closed_run, 20),
+                ),
+            )
+            moment.check_against(card)
+        except (ValidationError, ValueError) as exc:
+            raise MomentError(f"this point of the conversation cannot be a moment: {_first_error(exc)}") from exc
+        return moment
+
+    def to_yaml(self) -> str:
+        """The moment as a file for knowledge/moments/ (named ``{id}.yaml``)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        data["conversation"] = [dict(s) for s in data["conversation"]]
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+    @classmethod
     def from_words(cls, card: PersonaCard, words: str) -> Moment:
         """An ad hoc moment: the person's words verbatim at the card's starting state
         (the first thing they say on the visit). Hidden items the words give away (by
