@@ -39,8 +39,8 @@ def check_size(path: Path) -> int:
         raise ScoringError(f"{path.name}: cannot read the file ({exc.strerror})") from exc
     if size > MAX_BYTES:
         raise ScoringError(
-            f"{path.name} is {size / 1024 / 1024:.1f} MB; files over 10 MB are refused. "
-            "Split it into smaller files."
+            f"{path.name} is {size:,} bytes; files over 10 MB ({MAX_BYTES:,} bytes) are "
+            "refused. Split it into smaller files."
         )
     if size == 0:
         raise ScoringError(f"{path.name} is empty: there is nothing to score")

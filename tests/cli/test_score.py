@@ -89,7 +89,7 @@ def test_bad_rows_go_to_stderr_and_the_rest_is_scored(capsys, tmp_path) -> None:
     [
         (b"", "empty.csv", "empty.csv is empty: there is nothing to score"),
         (b"id,text\n1,hello\n", "missing.csv", "the CSV has no 'reply' column"),
-        (None, "big.csv", "files over 10 MB are refused"),
+        (None, "big.csv", "files over 10 MB (10,485,760 bytes) are refused"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image.csv", "holds binary data, not text"),
         (b"Worker: Hello.\nWorker: Anyone in?\n", "mono.txt",
          "only 'Worker' speaks in this transcript"),
