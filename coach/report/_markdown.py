@@ -23,11 +23,15 @@ def _point(n: int, point: Point) -> list[str]:
     return lines
 
 
-def report_markdown(report: SessionReport) -> str:
+def report_markdown(report: SessionReport, *, hidden_parts: bool = True) -> str:
+    """``hidden_parts=False`` leaves out what only a role-play has: the person's
+    receptivity and mood, what they shared and what stayed hidden (a scored transcript)."""
     name = escape_markdown(report.persona_name)
     n = len(report.turns)
     out = [f"# Session report: {name}", ""]
-    if n:
+    if n and not hidden_parts:
+        out.append(f"{n} {'reply' if n == 1 else 'replies'} coded")
+    elif n:
         end_mood = report.turns[-1].mood
         out.append(
             f"{n} {'reply' if n == 1 else 'replies'} · receptivity {report.start_receptivity:.2f} → "
@@ -63,7 +67,41 @@ def report_markdown(report: SessionReport) -> str:
             f"+1 led by what matters). Replies by stance: {', '.join(parts)}."
         )
 
-    out += ["", "## What the person shared", ""]
+    if hidden_parts:
+        out += _hidden_sections(report, name)
+    out += ["", "## Strengths", ""]
+    if not report.strengths:
+        out.append("None to report without any replies.")
+    for k, point in enumerate(report.strengths, 1):
+        out += _point(k, point)
+    out += ["", "## Next steps", ""]
+    for k, point in enumerate(report.next_steps, 1):
+        out += _point(k, point)
+
+    if report.turns:
+        out += ["", "## Turn by turn", ""]
+        if hidden_parts:
+            out += ["| Turn | Your reply | Code | Stance | Receptivity | Mood | Came out |",
+                    "|---|---|---|---|---|---|---|"]
+        else:
+            out += ["| Turn | Reply | Code | Stance |", "|---|---|---|---|"]
+        titles = {h.id: h.title for h in report.hidden}
+        for t in report.turns:
+            line = (f"| {t.index} | {escape_markdown(t.learner, 200)} | {CODE_LABELS.get(t.coded.code, t.coded.code)} | "
+                    f"{STANCE_LABELS.get(t.coded.stance, t.coded.stance)} |")
+            if hidden_parts:
+                came_out = "; ".join(escape_markdown(titles.get(u, u)) for u in t.unlocked)
+                line += f" {t.receptivity:.2f} | {escape_markdown(t.mood)} | {came_out} |"
+            out.append(line)
+    if report.notes:
+        out += ["", "## Notes", ""]
+        out += [f"- {note}" for note in report.notes]
+    return "\n".join(out) + "\n"
+
+
+def _hidden_sections(report: SessionReport, name: str) -> list[str]:
+    """What the person shared (and on which line) and what stayed hidden."""
+    out = ["", "## What the person shared", ""]
     if not report.uncovered:
         out.append("Nothing hidden came out in this session.")
     for item in report.uncovered:
@@ -80,29 +118,4 @@ def report_markdown(report: SessionReport) -> str:
         out.append("Nothing: everything the person had to share came out." if report.hidden
                    else "This scenario has no hidden items.")
     out += [f"- **{escape_markdown(m.title)}** ({m.kind})" for m in report.missed]
-
-    out += ["", "## Strengths", ""]
-    if not report.strengths:
-        out.append("None to report without any replies.")
-    for k, point in enumerate(report.strengths, 1):
-        out += _point(k, point)
-    out += ["", "## Next steps", ""]
-    for k, point in enumerate(report.next_steps, 1):
-        out += _point(k, point)
-
-    if report.turns:
-        out += ["", "## Turn by turn", ""]
-        out += ["| Turn | Your reply | Code | Stance | Receptivity | Mood | Came out |",
-                "|---|---|---|---|---|---|---|"]
-        titles = {h.id: h.title for h in report.hidden}
-        for t in report.turns:
-            came_out = "; ".join(escape_markdown(titles.get(u, u)) for u in t.unlocked)
-            out.append(
-                f"| {t.index} | {escape_markdown(t.learner, 200)} | {CODE_LABELS.get(t.coded.code, t.coded.code)} | "
-                f"{STANCE_LABELS.get(t.coded.stance, t.coded.stance)} | {t.receptivity:.2f} | "
-                f"{escape_markdown(t.mood)} | {came_out} |"
-            )
-    if report.notes:
-        out += ["", "## Notes", ""]
-        out += [f"- {note}" for note in report.notes]
-    return "\n".join(out) + "\n"
+    return out

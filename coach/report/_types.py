@@ -137,10 +137,20 @@ class SessionReport(Strict):
 
     # --- export ----------------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, hidden_parts: bool = True) -> dict[str, Any]:
         """The stored and exported form: the fields, with ``schema`` first and the derived
-        ``end_receptivity`` after ``start_receptivity`` for readers of the JSON."""
+        ``end_receptivity`` after ``start_receptivity`` for readers of the JSON.
+
+        ``hidden_parts=False`` is an export only (it does not read back): without the
+        person's receptivity and mood or the hidden items, for a scored transcript."""
         data = self.model_dump(mode="json")
+        if not hidden_parts:
+            for key in ("start_receptivity", "hidden", "uncovered", "missed"):
+                data.pop(key)
+            for turn in data["turns"]:
+                for key in ("receptivity", "mood", "unlocked"):
+                    turn.pop(key)
+            return {"schema": SCHEMA_VERSION, **data}
         head = {
             "schema": SCHEMA_VERSION,
             "persona_name": data.pop("persona_name"),

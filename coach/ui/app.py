@@ -16,7 +16,7 @@ import gradio as gr
 from coach.report import report_markdown, timeline_png
 from coach.service import CoachService, ServiceError
 from coach.supervision import SupervisionService
-from coach.ui import render, supervisor
+from coach.ui import render, scoring, supervisor
 from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
@@ -232,6 +232,7 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                     trend = gr.Image(label="Your trend across sessions", type="filepath",
                                      interactive=False)
                 screens = supervisor.SupervisorScreens(sup, exports, current_user)
+                scorer = scoring.ScoringScreen(service, choices, exports, current_user)
 
         # --- wiring ------------------------------------------------------------------------
         signin_event = signin_btn.click(
@@ -270,6 +271,7 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
         my_assignments.start_btn.click(start_assignment, [user_state, my_assignments.choice],
                                        [*practice, tabs], api_name="start_assignment")
         screens.wire(user_state)
+        scorer.wire(user_state)
 
     app.queue(default_concurrency_limit=8)
     return app
