@@ -27,6 +27,7 @@ from coach.settings import Settings
 if TYPE_CHECKING:
     from coach.coaching import ExemplarIndex
     from coach.embedding import CachedEmbedder
+    from coach.moments import Moment, Reactor
     from coach.retrieval import KnowledgeBase
     from coach.roleplay import PersonaCard, RoleplayEngine
     from coach.store import Store
@@ -152,6 +153,20 @@ class Wiring:
             return [p.text for p in self.knowledge.search(query, k=n, kind="transcript")]
         except SearchError:
             return []
+
+    @cached_property
+    def moments(self) -> dict[str, Moment]:
+        """The curated moments, checked against the persona cards."""
+        from coach.moments import load_moments
+
+        return load_moments(self.settings.knowledge.moments_dir, self.personas)
+
+    @cached_property
+    def reactor(self) -> Reactor:
+        """Reactions to replies at a moment: the real coder, always the scripted realiser."""
+        from coach.moments import Reactor
+
+        return Reactor(self.personas, self.coder, embedder=self.vectors)
 
     # --- people ----------------------------------------------------------------------
 
