@@ -151,8 +151,8 @@ class ExerciseQueries:
 
 def _exercises(db: Session, rows: Sequence[ExerciseRow]) -> list[Exercise]:
     people = members_by_id(db, (r.opened_by for r in rows))
-    names = dict(db.execute(select(TeamRow.id, TeamRow.name)
-                            .where(TeamRow.id.in_({r.team_id for r in rows}))).tuples().all())
+    names = {team_id: name for team_id, name in db.execute(
+        select(TeamRow.id, TeamRow.name).where(TeamRow.id.in_({r.team_id for r in rows})))}
     return [Exercise(r.id, r.team_id, names.get(r.team_id, "?"), people[r.opened_by], r.title,
                      r.moment, bool(r.anonymous), r.status, r.created_at, r.closed_at)
             for r in rows]
