@@ -29,10 +29,14 @@ from coach.service import CoachService, NotAllowed, ServiceError
 from coach.store import Exercise, ExerciseNotFound, ExerciseReply, StoreConflict, Team, User
 from coach.teams import is_admin, supervises
 
-# Exemplars for contrast: an outcomes-focused reply with one of these codes, and a
-# paperwork-led one, from the nearest exemplar moments of another person (another
-# person's, so an exemplar can never name something this person has not yet shared).
-EXEMPLAR_CODES = ("reflection_complex", "reflection_simple", "open_question", "affirmation")
+# Exemplars for contrast: an outcomes-focused reply and a paperwork-led one with these
+# codes (the moves that typically open a person up or close them down), from the nearest
+# exemplar moments of another person (another person's, so an exemplar can never name
+# something this person has not yet shared).
+EXEMPLAR_CODES = {
+    "outcomes": ("reflection_complex", "reflection_simple", "open_question", "affirmation"),
+    "paperwork": ("confront", "closed_question", "information", "advice"),
+}
 NEAREST_MOMENTS = 8
 CONVERSATION_TURNS = 12  # how much of a session a moment made from it keeps
 
@@ -267,9 +271,10 @@ class ExerciseService:
             if ex.persona == moment.persona:
                 continue
             for reply in ex.replies:
-                if "spoken" in reply.tags or wanted.get(reply.stance, 1) is not None:
+                if "spoken" in reply.tags or reply.stance not in wanted \
+                        or wanted[reply.stance] is not None:
                     continue
-                if reply.stance == "outcomes" and reply.code not in EXEMPLAR_CODES:
+                if reply.code not in EXEMPLAR_CODES[reply.stance]:
                     continue
                 wanted[reply.stance] = reply.text
             if all(wanted.values()):

@@ -16,7 +16,7 @@ import gradio as gr
 from coach.report import report_markdown, timeline_png
 from coach.service import CoachService, ServiceError
 from coach.supervision import SupervisionService
-from coach.ui import render, supervisor
+from coach.ui import exercise, recording, render, supervisor
 from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
@@ -231,7 +231,10 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                     past_review = gr.HTML(elem_id="past-review")
                     trend = gr.Image(label="Your trend across sessions", type="filepath",
                                      interactive=False)
+                    my_exercises = gr.HTML(elem_id="my-exercise-replies")
                 screens = supervisor.SupervisorScreens(sup, exports, current_user)
+                outcomes = recording.RecordingScreen(service, current_user)
+                team_exercise = exercise.ExerciseScreen(service, exports, current_user)
 
         # --- wiring ------------------------------------------------------------------------
         signin_event = signin_btn.click(
@@ -270,6 +273,9 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
         my_assignments.start_btn.click(start_assignment, [user_state, my_assignments.choice],
                                        [*practice, tabs], api_name="start_assignment")
         screens.wire(user_state)
+        outcomes.wire(user_state)
+        team_exercise.wire(user_state)
+        history_tab.select(team_exercise.mine, user_state, my_exercises, api_name="my_exercise_replies")
 
     app.queue(default_concurrency_limit=8)
     return app
@@ -281,7 +287,7 @@ def launch_kwargs(host: str, port: int) -> dict[str, Any]:
         "server_name": host,
         "server_port": port,
         "share": False,
-        "css": render.CSS + supervisor.CSS,
+        "css": render.CSS + supervisor.CSS + exercise.CSS,
         "theme": gr.themes.Soft(),
         "footer_links": [],
         "show_error": True,
