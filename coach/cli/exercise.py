@@ -89,6 +89,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 made = ex.spread(user, view.id, args.plot)
                 if made is None:
                     raise ValueError("No plot yet: answer first, or wait for the exercise to close.")
+        # Keep the vectors of the exemplars and persona lines for the next command.
+        ex.service.parts.vectors.save()
         return _show(view, args.json)
 
     return guarded(run)
