@@ -16,7 +16,7 @@ import gradio as gr
 from coach.report import report_markdown, timeline_png
 from coach.service import CoachService, ServiceError
 from coach.supervision import SupervisionService
-from coach.ui import exercise, recording, render, supervisor
+from coach.ui import exercise, recording, render, rewind, supervisor
 from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
@@ -235,6 +235,7 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                 screens = supervisor.SupervisorScreens(sup, exports, current_user)
                 outcomes = recording.RecordingScreen(service, current_user)
                 team_exercise = exercise.ExerciseScreen(service, exports, current_user)
+                retry = rewind.RewindScreen(service, current_user)
 
         # --- wiring ------------------------------------------------------------------------
         signin_event = signin_btn.click(
@@ -275,6 +276,7 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
         screens.wire(user_state)
         outcomes.wire(user_state)
         team_exercise.wire(user_state)
+        retry.wire(user_state, practice, tabs, practice_outputs)
         history_tab.select(team_exercise.mine, user_state, my_exercises, api_name="my_exercise_replies")
 
     app.queue(default_concurrency_limit=8)

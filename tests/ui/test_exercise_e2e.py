@@ -171,6 +171,25 @@ def test_recording_outcomes_through_the_web_api(seeded: Seeded) -> None:
         _client(seeded.app, "sam").predict(seeded.session, api_name="/recorded_outcomes")
 
 
+def test_rewind_and_try_again_through_the_web_api(seeded: Seeded) -> None:
+    ann = _client(seeded.app, "ann")
+    chat, _, notice = ann.predict(seeded.session, 2, api_name="/rewind")[:3]
+    assert "Back before your reply 2" in notice
+    assert len(chat) == 3  # the opening, her first reply and Debs's answer to it
+    store = Store(Settings.test_profile(seeded.app.data_dir).database_url)
+    ann_id = store.get_user_by_name("ann").id
+    [session_id] = [s.id for s in store.list_sessions(ann_id) if s.parent_id == seeded.session]
+    store.close()
+    with pytest.raises(Exception, match="could not be found"):
+        _client(seeded.app, "bob").predict(seeded.session, 1, api_name="/rewind")
+    with pytest.raises(Exception, match="End both"):
+        ann.predict(session_id, api_name="/compare_branches")
+    ann.predict("You rang them yourself; that took courage.", api_name="/send")
+    ann.predict(api_name="/end")
+    compared = ann.predict(session_id, api_name="/compare_branches")
+    assert "| Indicator | Original | Tried again |" in compared
+
+
 @pytest.mark.browser
 def test_the_results_page_in_chromium(seeded: Seeded, tmp_path: Path) -> None:
     if not Path(CHROMIUM).exists():
