@@ -309,6 +309,9 @@ class ExerciseService:
         out = []
         for reply in reversed(self.store.exercise_replies(user_id=user.id)):
             exercise = self.store.get_exercise(reply.exercise_id)
-            view = self.view(user, exercise.id, with_results=False)
+            try:
+                view = self.view(user, exercise.id, with_results=False)
+            except NotAllowed:  # they have left the team since: the exercise is theirs no more
+                continue
             out.append((view, self._reply_view(0, reply, reply.result, exercise, user)))
         return out

@@ -163,3 +163,18 @@ def test_a_trainee_finds_their_own_replies_in_their_history(ex: ExerciseService,
     assert ex.my_replies(people.dan) == []
     assert {e.team for e in ex.exercises(people.dan)} <= {"South"}
     assert all(not e.replies for e in ex.exercises(people.ann))  # the list is a summary
+
+
+def test_a_member_who_leaves_the_team_no_longer_sees_its_exercises(
+        ex: ExerciseService, people: People) -> None:
+    sup = SupervisionService(ex.service)
+    view = ex.open(people.other_lead, "South", moment_id=MOMENT)
+    ex.answer(people.dan, view.id, "That sounds exhausting.")
+    assert [v.id for v, _ in ex.my_replies(people.dan)] == [view.id]
+    sup.leave_team(CONSOLE, "South", ["dan"])
+    try:
+        assert ex.my_replies(people.dan) == []
+        with pytest.raises(NotAllowed):
+            ex.view(people.dan, view.id)
+    finally:
+        sup.join_team(CONSOLE, "South", ["dan"])

@@ -169,3 +169,17 @@ def test_statements_are_set_beside_what_the_person_disclosed() -> None:
                         "holiday": "not disclosed", "peter_home": "missed"}
     assert result.unmatched == (3,)
     assert (result.recorded, result.disclosed) == (2, 3)
+
+
+def test_the_eval_prints_accuracy_and_the_confusion_matrix(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from evals.statements_eval import main
+
+    assert main(["--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["n"] == len(get_statements().heldout) and figures["accuracy"] >= 0.90
+    assert figures["labels"] == list(LABELS) and len(figures["confusion"]) == 3
+    assert main([]) == 0
+    assert "confusion (rows: true, columns: predicted)" in capsys.readouterr().out
