@@ -8,7 +8,19 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from coach.cli import code, db, knowledge, moments, review, roleplay, score, teams, users
+from coach.cli import (
+    code,
+    db,
+    exercise,
+    knowledge,
+    moments,
+    outcomes,
+    review,
+    roleplay,
+    score,
+    teams,
+    users,
+)
 from coach.settings import Settings, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -16,7 +28,8 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 # --- entry point -------------------------------------------------------------------------
 
-_COMMANDS = (knowledge, users, roleplay, code, score, moments, db, teams, review)
+_COMMANDS = (knowledge, users, roleplay, code, score, moments, db, teams, review, exercise,
+             outcomes)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from coach.report._build import build_report
 from coach.report._markdown import report_markdown
 from coach.report._plot import timeline_figure, timeline_png
+from coach.report._spread import SpreadPoint, spread_figure, spread_png
 from coach.report._trend import trend_png
 from coach.report._types import (
     HiddenItemResult,
@@ -24,11 +25,14 @@ __all__ = [
     "Indicator",
     "Point",
     "SessionReport",
+    "SpreadPoint",
     "StanceMix",
     "TurnRecord",
     "Uncovered",
     "build_report",
     "report_markdown",
+    "spread_figure",
+    "spread_png",
     "timeline_figure",
     "timeline_png",
     "trend_png",

@@ -83,6 +83,8 @@ class PracticeSession:
     ended_at: datetime | None
     turns: list[Turn] | None = None
     assignment_id: int | None = None
+    parent_id: str | None = None  # a rewind: the session it branched from
+    branched_at: int | None = None  # and how many of that session's turns it shares
 
     @property
     def is_active(self) -> bool:
@@ -95,4 +97,5 @@ class PracticeSession:
             opening=row.opening, state=row.state, report=row.report, turn_count=row.turn_count,
             created_at=row.created_at, updated_at=row.updated_at, ended_at=row.ended_at,
             turns=turns, assignment_id=row.assignment_id,
+            parent_id=row.parent_id, branched_at=row.branched_at,
         )

@@ -29,6 +29,7 @@ from coach.store._errors import (
     UserExists,
     UserNotFound,
 )
+from coach.store._exercises import ExerciseQueries
 from coach.store._records import PracticeSession, Turn, User
 from coach.store._reviews import ReviewQueries
 from coach.store._schema import SessionRow, TurnRow, UserRow, utcnow
@@ -36,7 +37,7 @@ from coach.store._teams import TeamQueries
 from coach.store.accounts import Role
 
 
-class Store(TeamQueries, ReviewQueries):
+class Store(TeamQueries, ReviewQueries, ExerciseQueries):
     def __init__(self, url: str, *, password_rounds: int | None = None) -> None:
         """Open the database at ``url``, creating it or upgrading its schema if needed
         (``self.migration`` says what was done).

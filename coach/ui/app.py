@@ -16,7 +16,7 @@ import gradio as gr
 from coach.report import report_markdown, timeline_png
 from coach.service import CoachService, ServiceError
 from coach.supervision import SupervisionService
-from coach.ui import render, scoring, supervisor
+from coach.ui import exercise, recording, render, rewind, scoring, supervisor
 from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
@@ -231,8 +231,12 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                     past_review = gr.HTML(elem_id="past-review")
                     trend = gr.Image(label="Your trend across sessions", type="filepath",
                                      interactive=False)
+                    my_exercises = gr.HTML(elem_id="my-exercise-replies")
                 screens = supervisor.SupervisorScreens(sup, exports, current_user)
                 scorer = scoring.ScoringScreen(service, choices, exports, current_user)
+                outcomes = recording.RecordingScreen(service, current_user)
+                team_exercise = exercise.ExerciseScreen(service, exports, current_user)
+                retry = rewind.RewindScreen(service, current_user)
 
         # --- wiring ------------------------------------------------------------------------
         signin_event = signin_btn.click(
@@ -272,6 +276,10 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                                        [*practice, tabs], api_name="start_assignment")
         screens.wire(user_state)
         scorer.wire(user_state)
+        outcomes.wire(user_state)
+        team_exercise.wire(user_state)
+        retry.wire(user_state, practice, tabs, practice_outputs)
+        history_tab.select(team_exercise.mine, user_state, my_exercises, api_name="my_exercise_replies")
 
     app.queue(default_concurrency_limit=8)
     return app
@@ -283,7 +291,7 @@ def launch_kwargs(host: str, port: int) -> dict[str, Any]:
         "server_name": host,
         "server_port": port,
         "share": False,
-        "css": render.CSS + supervisor.CSS,
+        "css": render.CSS + supervisor.CSS + exercise.CSS,
         "theme": gr.themes.Soft(),
         "footer_links": [],
         "show_error": True,

@@ -33,7 +33,7 @@ from coach.store._schema import Base, TurnRow
 from tests.store import legacy_v1
 from tests.store.conversations import conversation, opening_state
 
-HEAD = "0003"
+HEAD = "0005"
 PASSWORD = "correct horse"
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 
@@ -133,7 +133,7 @@ def test_a_database_from_before_migrations_is_backed_up_upgraded_and_whole(db_ur
     store = Store(db_url, password_rounds=4)
     with store:
         done = store.migration
-        assert (done.before, done.after, done.applied) == ("0001", HEAD, ("0002", "0003"))
+        assert (done.before, done.after, done.applied) == ("0001", HEAD, ("0002", "0003", "0005"))
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == HEAD
             # A version from before migrations reads this and refuses the database.
@@ -223,14 +223,16 @@ def test_a_database_at_0002_with_data_gains_supervision_and_loses_nothing(db_url
     assert len(before["turns"]) == 16
 
     with Store(db_url, password_rounds=4) as store:
-        assert (store.migration.before, store.migration.applied) == ("0002", ("0003",))
+        assert (store.migration.before, store.migration.applied) == ("0002", ("0003", "0005"))
         after = {t: _rows(store.engine, t) for t in before}
-        # Every row as it was; sessions gain only an empty assignment link.
+        # Every row as it was; sessions gain only an empty assignment link (0003) and an
+        # empty rewind link (0005).
         assert after["users"] == before["users"] and after["turns"] == before["turns"]
         assert after["coach_meta"] == before["coach_meta"]
-        assert [{k: v for k, v in r.items() if k != "assignment_id"}
+        added = ("assignment_id", "parent_id", "branched_at")
+        assert [{k: v for k, v in r.items() if k not in added}
                 for r in after["practice_sessions"]] == before["practice_sessions"]
-        assert {r["assignment_id"] for r in after["practice_sessions"]} == {None}
+        assert {r[k] for r in after["practice_sessions"] for k in added} == {None}
         assert {"teams", "team_members", "assignments", "assignment_assignees", "overrides",
                 "comments", "supervision_notes"} <= tables(store.engine)
         # The new role and tables work on the upgraded data.
@@ -251,7 +253,7 @@ def test_a_database_at_0002_with_data_gains_supervision_and_loses_nothing(db_url
 
 def test_a_new_database_is_created_at_the_latest_revision_without_a_backup(db_url: str) -> None:
     with Store(db_url) as store:
-        assert (store.migration.before, store.migration.applied) == (None, ("0001", "0002", "0003"))
+        assert (store.migration.before, store.migration.applied) == (None, ("0001", "0002", "0003", "0005"))
         assert store.migration.created and store.migration.backup is None
     assert backups(db_url) == []
 
@@ -291,7 +293,7 @@ def test_a_failed_upgrade_changes_nothing(db_url: str) -> None:
     with engine.begin() as conn:  # a state the compaction cannot read
         conn.execute(TurnRow.__table__.update().where(TurnRow.__table__.c.turn_index == 5)
                      .values(state_after=["not", "a", "state"]))
-    with pytest.raises(StoreUnavailable, match="from revision 0001 to 0003 failed, and nothing was changed"):
+    with pytest.raises(StoreUnavailable, match="from revision 0001 to 0005 failed, and nothing was changed"):
         Store(db_url)
     assert "alembic_version" not in tables(engine)
     with engine.connect() as conn:
@@ -307,8 +309,8 @@ def test_a_database_upgraded_by_a_newer_version_is_refused_untouched(db_url: str
     Store(db_url).close()
     engine = create_engine(db_url)
     with engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
-    with pytest.raises(StoreUnavailable, match=r"revision 0004, which this version .*latest is 0003"):
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(StoreUnavailable, match=r"revision 0099, which this version .*latest is 0005"):
         Store(db_url)
     assert backups(db_url) == []
     engine.dispose()
@@ -328,7 +330,7 @@ def test_an_upgrade_waits_for_one_already_running(db_url: str) -> None:
         assert opener.is_alive(), "the store did not wait for the migration lock"
         assert "alembic_version" not in tables(holder)
     opener.join(timeout=30)
-    assert opened and opened[0].migration.applied == ("0001", "0002", "0003")
+    assert opened and opened[0].migration.applied == ("0001", "0002", "0003", "0005")
     opened[0].close()
     holder.dispose()
 
@@ -362,7 +364,7 @@ def test_two_processes_creating_a_new_sqlite_database_at_once(tmp_path: Path) ->
     results = [c.communicate(timeout=60) for c in children]
     assert [c.returncode for c in children] == [0, 0], [err for _, err in results]
     applied = sorted(json.loads(out) for out, _ in results)
-    assert applied == [[], ["0001", "0002", "0003"]]  # the schema was created once
+    assert applied == [[], ["0001", "0002", "0003", "0005"]]  # the schema was created once
     with sqlite3.connect(tmp_path / "data" / "coach.db") as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
     assert backups(url) == []
@@ -378,5 +380,5 @@ def test_the_migrations_ship_as_package_data() -> None:
     needed = {p for p in migrate.MIGRATIONS.rglob("*")
               if p.is_file() and "__pycache__" not in p.parts}
     assert {p.name for p in needed} >= {"env.py", "0001_initial_schema.py", "0002_compact_turn_states.py",
-                                     "0003_supervision.py"}
+                                     "0003_supervision.py", "0005_exercises.py"}
     assert needed <= shipped, sorted(str(p) for p in needed - shipped)
