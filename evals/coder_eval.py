@@ -36,6 +36,7 @@ from coach.coding import (
     request_for,
 )
 from coach.coding._exemplars import iter_replies, load_file
+from coach.report._metrics import utterance_codes
 from evals.coder_data import (
     ANNOMI_LABELS,
     SEED_FILE,
@@ -216,14 +217,23 @@ def eval_annomi(coder: Coder, path: Path, show_errors: int) -> dict[str, float]:
         np.mean([TO_ANNOMI[r.code] == "reflection" for r in per[t]])
         - np.mean([TO_ANNOMI[r.code] == "therapist_input" for r in per[t]]) for t in ids
     ]
+    reflection_share = [np.mean([TO_ANNOMI[r.code] == "reflection" for r in per[t]])
+                        for t in ids]
+    # As the report counts them: every sentence's code (see coach.report utterance_codes).
+    counted = [[c for r in per[t] for c in utterance_codes(r)] for t in ids]
+    counted_share = [np.mean([TO_ANNOMI[c] == "reflection" for c in cs]) for cs in counted]
     mean_score = [float(np.mean([r.outcomes_score for r in per[t]])) for t in ids]
     auc_share = roc_auc(share_score, high)
+    auc_reflect = roc_auc(reflection_share, high)
+    auc_counted = roc_auc(counted_share, high)
     auc_mean = roc_auc(mean_score, high)
     print(f"  high vs low quality ({sum(high)} high, {len(high) - sum(high)} low transcripts):")
-    print(f"    AUC of share(reflections) − share(therapist input): "
-          f"{_mark(auc_share, TARGETS['annomi_auc'])}")
-    print(f"    AUC of mean outcomes score: {_mark(auc_mean, TARGETS['annomi_auc'])}")
-    figures.update({"annomi_auc": auc_share, "annomi_auc_mean_outcomes": auc_mean})
+    print(f"    AUC of the reflection share: {_mark(auc_reflect, TARGETS['annomi_auc'])}")
+    print(f"    AUC of the mean outcomes score: {_mark(auc_mean, TARGETS['annomi_auc'])}")
+    print(f"    (AUC of the reflection share counted per sentence as the report does "
+          f"{auc_counted:.3f}; of share(reflections) − share(therapist input) {auc_share:.3f})")
+    figures.update({"annomi_auc": auc_reflect, "annomi_auc_mean_outcomes": auc_mean,
+                    "annomi_auc_counted": auc_counted, "annomi_auc_difference": auc_share})
     if show_errors:
         print("  disagreements:\n" + _errors([u.request.reply for u in utts], gold, pred,
                                              show_errors))

@@ -26,6 +26,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from coach.coding import CODES, EXEMPLAR_DIR, STANCES, load_split, training_fingerprint
 from coach.coding._encoder import ENCODER_DIR, ENCODER_FILE, TOKENIZER_FILE
 from coach.coding._training import fold_of
@@ -182,11 +184,11 @@ def finetune(fold: int | None, out_dir: Path, epochs: int, lr: float, seed: int)
 
 def _export(model: Any, tokenizer_json: bytes, out_dir: Path, meta: dict[str, Any]) -> Path:
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model.eval()
     out_dir.mkdir(parents=True, exist_ok=True)
-    fp32 = out_dir / "encoder.fp32.onnx"
+    # The fp32 export is kept outside the package, so it can be quantised again.
+    fp32 = Path("/tmp") / f"coder-encoder-{out_dir.name}.fp32.onnx"
     example = torch.ones((2, 8), dtype=torch.long)
     torch.onnx.export(
         model, (example, torch.ones_like(example), torch.zeros_like(example)), str(fp32),
@@ -197,13 +199,82 @@ def _export(model: Any, tokenizer_json: bytes, out_dir: Path, meta: dict[str, An
         opset_version=17, dynamo=False,
     )
     target = out_dir / ENCODER_FILE
-    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8)
-    fp32.unlink()
+    quantise_weights(fp32, target)
     (out_dir / TOKENIZER_FILE).write_bytes(tokenizer_json)
     meta["onnx_sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
     (out_dir / "encoder.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
     print(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
     return target
+
+
+def quantise_weights(source: Path, target: Path) -> None:
+    """Int8 weights, fp32 arithmetic.
+
+    onnxruntime's dynamic quantisation also quantises activations, with a range taken over
+    the whole batch: a reply's vector would then depend on what it was batched with, and the
+    coder must give the same code alone or in a batch. So only the weights are stored as
+    int8 (per output column for the matrices, per row for the embedding tables) and
+    dequantised in the graph; the maths stays fp32.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    graph_model = onnx.load(str(source))
+    graph = graph_model.graph
+    inits = {i.name: i for i in graph.initializer}
+    new_nodes = []
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1] in inits:
+            w = numpy_helper.to_array(inits[node.input[1]])
+            if w.ndim == 2:
+                name = node.input[1]
+                scale = np.maximum(np.abs(w).max(axis=0) / 127.0, 1e-12).astype(np.float32)
+                q = np.clip(np.round(w / scale), -127, 127).astype(np.int8)
+                graph.initializer.remove(inits[name])
+                graph.initializer.extend([numpy_helper.from_array(q, f"{name}_q"),
+                                          numpy_helper.from_array(scale, f"{name}_scale")])
+                new_nodes.append(helper.make_node(
+                    "DequantizeLinear", [f"{name}_q", f"{name}_scale"], [f"{name}_dq"], axis=1))
+                node.input[1] = f"{name}_dq"
+        elif node.op_type == "Gather" and node.input[0] in inits:
+            table = numpy_helper.to_array(inits[node.input[0]])
+            if table.ndim == 2 and table.size > 100_000:
+                name, out = node.input[0], node.output[0]
+                scale = np.maximum(np.abs(table).max(axis=1) / 127.0, 1e-12).astype(np.float32)
+                q = np.clip(np.round(table / scale[:, None]), -127, 127).astype(np.int8)
+                graph.initializer.remove(inits[name])
+                graph.initializer.extend([
+                    numpy_helper.from_array(q, f"{name}_q"),
+                    numpy_helper.from_array(scale[:, None], f"{name}_rowscale")])
+                # Gather the int8 rows and their scales, then scale in fp32.
+                node.input[0] = f"{name}_q"
+                node.output[0] = f"{out}_q"
+                new_nodes.extend([
+                    helper.make_node("Gather", [f"{name}_rowscale", node.input[1]],
+                                     [f"{out}_s"], axis=0),
+                    helper.make_node("Cast", [f"{out}_q"], [f"{out}_f"],
+                                     to=onnx.TensorProto.FLOAT),
+                    helper.make_node("Mul", [f"{out}_f", f"{out}_s"], [out]),
+                ])
+        new_nodes.append(node)
+    # Keep the graph topologically sorted: dequantise nodes before their consumers, and
+    # the Gather's scale and multiply after it.
+    ordered, pending = [], list(new_nodes)
+    produced = {i.name for i in graph.input} | {i.name for i in graph.initializer}
+    while pending:
+        progress = False
+        for n in list(pending):
+            if all(not x or x in produced for x in n.input):
+                ordered.append(n)
+                produced.update(n.output)
+                pending.remove(n)
+                progress = True
+        if not progress:
+            raise RuntimeError("could not order the quantised graph")
+    del graph.node[:]
+    graph.node.extend(ordered)
+    onnx.checker.check_model(graph_model)
+    onnx.save(graph_model, str(target))
 
 
 def main(argv: list[str] | None = None) -> int:

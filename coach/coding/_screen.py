@@ -54,7 +54,7 @@ _SYSTEM_RE = re.compile(
     r"(condition|your)|unlock conditions?|receptivity|in json|as json|json with|"
     r"your yaml|print your|dump your|reveal (all|your|everything)|secret agenda|"
     r"### ?instruction|you are now (the|a|an)|pretend (to be|you'?re) (a|an|the)|"
-    r"act as (a|an|the) (trainer|facilitator|narrator|assistant|ai|bot|system)|(forget|ignore) (your|the|all) rules|training exercise|"
+    r"act as (a|an|the) (trainer|facilitator|narrator|assistant|ai|bot|system)|(forget|ignore) (your|all) rules|training exercise|"
     r"write (me )?a (poem|story|song|haiku)|private lines|(haven'?t|not yet) unlocked)\b|"
     r"^\s*(system|assistant|user)\s*:",
     re.IGNORECASE,
