@@ -14,11 +14,15 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from cachetools import LRUCache
 
 from coach.offline import minilm_files
 
 MAX_TOKENS = 256
 DIMENSIONS = 384
+# Vectors kept by ``CachedEmbedder``: about 15 MB. A start needs about a thousand (persona
+# lines, exemplar moments); the rest are trainees' replies, least recently used first out.
+MAX_CACHED_VECTORS = 10_000
 
 
 class Embedder:
@@ -104,42 +108,53 @@ class CachedEmbedder:
     """An embedder that remembers vectors on disk, keyed by the text's hash.
 
     Persona lines and exemplar contexts are the same on every start; embedding them again
-    would cost seconds of start-up. Unknown texts are embedded and added; ``save()``
-    writes the cache atomically. Keys include the model id, so a new model starts afresh.
+    would cost seconds of start-up. Unknown texts are embedded and added, up to
+    ``max_entries`` (the least recently used go first); ``save()`` writes the cache
+    atomically. Keys include the model id, so a new model starts afresh.
     """
 
-    def __init__(self, base: Embedder, path: Path) -> None:
+    def __init__(self, base: Embedder, path: Path, max_entries: int = MAX_CACHED_VECTORS) -> None:
         self.base = base
         self.path = path
         self.model_id = base.model_id
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors: LRUCache[str, np.ndarray] = LRUCache(maxsize=max_entries)
         self._dirty = False
         self._lock = threading.Lock()
         if path.is_file():
             try:
                 with np.load(path, allow_pickle=False) as data:
                     keys, matrix = data["keys"], data["vectors"]
-                self._vectors = {str(k): matrix[i] for i, k in enumerate(keys)}
+                for i, k in enumerate(keys[-max_entries:], start=max(len(keys) - max_entries, 0)):
+                    self._vectors[str(k)] = matrix[i]
             except (OSError, ValueError, KeyError):
-                self._vectors = {}  # a damaged cache is only a slower start
+                self._vectors.clear()  # a damaged cache is only a slower start
 
     def _key(self, text: str) -> str:
         return hashlib.sha1(f"{self.model_id}\0{text}".encode()).hexdigest()
 
     def embed(self, texts: Sequence[str], **kwargs: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
         keys = [self._key(t) for t in texts]
+        # The answer is assembled here, not read back from the cache: a batch larger
+        # than the cache would evict its own first vectors.
+        found: dict[str, np.ndarray] = {}
         with self._lock:
-            missing = [i for i, k in enumerate(keys) if k not in self._vectors]
+            for k in keys:
+                vector = self._vectors.get(k)
+                if vector is not None:
+                    found[k] = vector
+        missing: dict[str, str] = {}  # key -> text, each text once
+        for k, text in zip(keys, texts, strict=True):
+            if k not in found:
+                missing.setdefault(k, text)
         if missing:
-            fresh = self.base.embed([texts[i] for i in missing], **kwargs)
+            fresh = self.base.embed(list(missing.values()), **kwargs)
             with self._lock:
-                for row, i in enumerate(missing):
-                    self._vectors[keys[i]] = fresh[row]
+                for row, k in enumerate(missing):
+                    found[k] = self._vectors[k] = fresh[row]
                 self._dirty = True
-        with self._lock:
-            if not texts:
-                return np.zeros((0, DIMENSIONS), dtype=np.float32)
-            return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
+        return np.stack([found[k] for k in keys]).astype(np.float32)
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]

@@ -9,7 +9,9 @@ thing to catch before falling back to their offline path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlparse
 
@@ -34,6 +36,23 @@ class ChatModel(Protocol):
     def complete(self, messages: Sequence[Message], *, max_tokens: int) -> str:
         """The assistant's reply to ``messages``; raises ``LLMUnavailable``."""
         ...
+
+
+def neutralise(text: str, tags: Iterable[str]) -> str:
+    """Untrusted text for a prompt that delimits it with ``tags``: any of those tags inside
+    the text (opening or closing, with or without attributes) has its angle brackets
+    swapped for ‹ › so it cannot close or open a section; control characters are dropped.
+    Other markup is left alone."""
+    text = _tag_pattern(tuple(sorted(set(tags)))).sub(
+        lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text
+    )
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+
+
+@lru_cache(maxsize=16)
+def _tag_pattern(tags: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(re.escape(t) for t in tags)
+    return re.compile(rf"<\s*/?\s*(?:{names})\b[^>]*>", re.IGNORECASE)
 
 
 def _is_openai_host(base_url: str) -> bool:

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from functools import cached_property
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from coach.coding import CodeResult, InvalidReply
-from coach.retrieval import KnowledgeBase, Passage, SearchError
-from coach.roleplay import (
-    ConversationEnded,
-    PersonaCard,
-    PersonaState,
-    RoleplayEngine,
-    load_personas,
-)
+from coach.llm import ChatModel
+from coach.retrieval import Passage, SearchError
+from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
 from coach.settings import Settings
 from coach.store import PracticeSession, Store, StoreConflict, User
+from coach.teams import with_human_code
 from coach.views import HistoryRow, Scenario, SessionView, TurnView
+from coach.wiring import Wiring
 
 Progress = Callable[[str], None]
 
@@ -40,76 +37,42 @@ class NotAllowed(ServiceError):
 
 
 class CoachService:
-    """One per process. Heavy parts (coder, persona indexes, knowledge base) load lazily
-    or in ``warm_up``; everything per-session comes from the store on each call."""
+    """One per process. Heavy parts (coder, persona indexes, knowledge base) come from
+    ``coach.wiring``, built lazily or in ``warm_up``; everything per-session comes from
+    the store on each call. Tests may pass in a store, a coder or a chat model."""
 
-    def __init__(self, settings: Settings, *, store: Store | None = None,
-                 coder: Any | None = None, chat_model: Any | None = None) -> None:
+    def __init__(self, settings: Settings, *, wiring: Wiring | None = None,
+                 store: Store | None = None, coder: Any | None = None,
+                 chat_model: ChatModel | None = None) -> None:
         self.settings = settings
-        self.store = store or Store(settings.database_url)
-        self.personas: dict[str, PersonaCard] = load_personas(settings.knowledge.dir / "personas")
-        self.knowledge = KnowledgeBase(settings)
-        self._coder = coder
-        self._chat_model = chat_model
-        self._engines: dict[str, RoleplayEngine] = {}
-        self._engines_lock = threading.Lock()
-        self._session_locks: dict[str, threading.Lock] = {}
-        self._locks_lock = threading.Lock()
+        self.parts = wiring or Wiring(settings, store=store, coder=coder, chat_model=chat_model)
+        self.store = self.parts.store
+        self.personas = self.parts.personas
+        self.knowledge = self.parts.knowledge
+        self._session_locks = _SessionLocks()
 
     # --- start-up --------------------------------------------------------------------
 
     @property
     def coder(self) -> Any:
-        if self._coder is None:
-            from coach.coding import get_coder
+        return self.parts.coder
 
-            self._coder = get_coder()
-        return self._coder
-
-    @cached_property
-    def realiser(self) -> Any:
-        """Scripted by default; with a model configured, the model phrases the line the
-        engine chose and falls back to the scripted line (saying why) when it fails."""
-        from coach.roleplay import LLMRealiser, ScriptedRealiser
-
-        model = self._chat_model
-        if model is None and self.settings.llm.enabled:
-            from coach.llm import chat_model_from_settings
-
-            model = chat_model_from_settings(self.settings.llm)
-        if model is None:
-            return ScriptedRealiser()
-        return LLMRealiser(model, retriever=self._voice_snippets, max_tokens=self.settings.llm.max_tokens)
-
-    def _voice_snippets(self, query: str) -> list[str]:
-        """Transcript passages that give the model the person's way of speaking."""
-        try:
-            return [p.text for p in self.knowledge.search(query, k=2, kind="transcript")]
-        except SearchError:
-            return []
-
-    @cached_property
-    def vectors(self) -> Any:
-        """The bundled embedder behind an on-disk cache of the vectors every start needs."""
-        from coach.embedding import CachedEmbedder, get_embedder
-
-        return CachedEmbedder(get_embedder(), self.settings.data_dir / "cache" / "vectors.npz")
-
-    @cached_property
+    @property
     def exemplars(self) -> Any:
-        from coach.coaching import ExemplarIndex
+        return self.parts.exemplars
 
-        return ExemplarIndex.load(self.settings.knowledge.dir / "exemplars", embedder=self.vectors)
+    @property
+    def rubric(self) -> Any:
+        """The rubric from the knowledge folder in use (COACH_KNOWLEDGE_DIR applies);
+        ``load_rubric`` caches it until the file changes."""
+        from coach.coaching import load_rubric
+
+        return load_rubric(self.settings.knowledge.rubric_path)
 
     def engine(self, persona_id: str) -> RoleplayEngine:
-        with self._engines_lock:
-            if persona_id not in self._engines:
-                card = self.personas.get(persona_id)
-                if card is None:
-                    raise ServiceError(f"There is no scenario called {persona_id!r}.")
-                self._engines[persona_id] = RoleplayEngine(card, self.coder, self.realiser,
-                                                           embedder=self.vectors)
-            return self._engines[persona_id]
+        if persona_id not in self.personas:
+            raise ServiceError(f"There is no scenario called {persona_id!r}.")
+        return self.parts.engine(persona_id)
 
     def warm_up(self, progress: Progress | None = None) -> float:
         """Load everything a first turn would otherwise wait for; returns seconds taken."""
@@ -123,7 +86,9 @@ class CoachService:
         say("Checking the guidance library…")
         self.knowledge.ensure_indexed(progress=say)
         _ = self.exemplars
-        self.vectors.save()
+        self.parts.vectors.save()
+        for notice in self.parts.notices:
+            say(notice)
         return time.perf_counter() - started
 
     # --- accounts --------------------------------------------------------------------
@@ -149,32 +114,69 @@ class CoachService:
             for c in sorted(self.personas.values(), key=lambda c: c.brief.name)
         ]
 
-    def start_session(self, user: User, persona_id: str, resume: bool = True) -> SessionView:
-        """Resume the trainee's unfinished conversation with this person, or start one."""
+    def start_session(self, user: User, persona_id: str, resume: bool = True,
+                      assignment_id: int | None = None) -> SessionView:
+        """Resume the trainee's unfinished conversation with this person, or start one;
+        with ``assignment_id`` (checked by the caller), the one started from that assignment."""
         engine = self.engine(persona_id)
         if resume:
-            active = self.store.latest_active_session(user.id, persona_id)
+            active = (self.store.latest_active_session(user.id, persona_id)
+                      if assignment_id is None else next(iter(self.store.sessions_of(
+                          [user.id], assignment_id=assignment_id, status="active")), None))
             if active is not None:
                 view = self._view(self.store.get_session(active.id))
                 return _with_notice(view, f"Welcome back: your conversation with "
                                           f"{view.persona_name} is where you left it.")
         state = engine.start(seed=int(time.time_ns() % 1_000_000))
         opening = engine.opening(state)
-        session = self.store.create_session(user.id, persona_id, state.to_dict(), opening)
+        session = self.store.create_session(user.id, persona_id, state.to_dict(), opening,
+                                            assignment_id=assignment_id)
         return self._view(self.store.get_session(session.id))
 
     def session(self, user: User, session_id: str) -> SessionView:
-        return self._view(self._owned(user, session_id))
+        return self._view(self._visible(user, session_id))
+
+    def discard_session(self, user: User, session_id: str) -> None:
+        """Delete the trainee's own unfinished session (a "start again" left behind)."""
+        from coach.store import StoreError
+
+        with self._session_locks.hold(session_id):
+            session = self._owned(user, session_id)
+            if session.status != "active":
+                raise ServiceError("Only an unfinished conversation can be discarded; ended "
+                                   "ones are kept with their reports.")
+            try:
+                self.store.discard_session(session_id)
+            except StoreError as exc:
+                raise ServiceError(str(exc)) from exc
+
+    def past_report(self, user: User, session_id: str) -> Any:
+        """The report of an ended session the user may see (with any supervisor's codes)."""
+        from coach.report import SessionReport
+
+        session = self._visible(user, session_id)
+        if not session.report:
+            raise ServiceError("That conversation has not ended yet, so it has no report.")
+        return SessionReport.from_dict(session.report)
+
+    def state_after(self, user: User, session_id: str, index: int) -> PersonaState:
+        """The person's whole state just after turn ``index`` (0-based), restored from the
+        store without replaying the conversation: where rewinding to a turn, or making it
+        a team exercise, starts from."""
+        session = self._visible(user, session_id)
+        if not 0 <= index < session.turn_count:
+            raise ServiceError(f"That conversation has {session.turn_count} turns, so there "
+                               f"is no turn {index + 1}.")
+        return PersonaState.from_dict(self.store.state_after(session_id, index))
 
     def take_turn(self, user: User, session_id: str, text: str) -> SessionView:
+        # An empty message is refused by the engine, with the coder's one check.
         message = (text or "").strip()
-        if not message:
-            raise ServiceError("Your message was empty, so nothing was sent. Type what you would say.")
         limit = self.settings.app.max_message_chars
         if len(message) > limit:
             raise ServiceError(f"Messages are limited to {limit:,} characters (yours has "
                                f"{len(message):,}). Nobody says that much in one go: try a shorter reply.")
-        with self._lock_for(session_id):
+        with self._session_locks.hold(session_id):
             session = self._owned(user, session_id)
             if session.status != "active":
                 raise ServiceError("This conversation has ended. Start a new one to practise again.")
@@ -217,24 +219,16 @@ class CoachService:
         context = next((t for s, t in reversed(history) if s == "person"), session.opening)
         last_codes = [CodeResult.from_dict(t.coded) for t in session.turns[-6:]]
         return hint_for(context, history, last_codes, session.persona_id, self._search_guidance,
-                        self.exemplars)
+                        self.exemplars, rubric=self.rubric)
 
     def end_session(self, user: User, session_id: str) -> Any:
-        with self._lock_for(session_id):
+        with self._session_locks.hold(session_id):
             session = self._owned(user, session_id)
             if session.status == "ended" and session.report:
                 from coach.report import SessionReport
 
                 return SessionReport.from_dict(session.report)
             return self._finish(user, session_id)
-
-    def report(self, user: User, session_id: str) -> Any:
-        from coach.report import SessionReport
-
-        session = self._owned(user, session_id)
-        if not session.report:
-            raise ServiceError("This conversation has no report yet: end it first.")
-        return SessionReport.from_dict(session.report)
 
     def history(self, user: User) -> list[HistoryRow]:
         rows = []
@@ -246,7 +240,7 @@ class CoachService:
             rows.append(HistoryRow(
                 session_id=s.id, persona_name=card.brief.name if card else s.persona_id,
                 started=s.created_at.strftime("%d %b %Y %H:%M"), status=s.status,
-                turns=s.turn_count, indicators=indicators,
+                turns=s.turn_count, indicators=indicators, assignment_id=s.assignment_id,
             ))
         return rows
 
@@ -260,25 +254,10 @@ class CoachService:
     # --- internals -------------------------------------------------------------------
 
     def _finish(self, user: User, session_id: str) -> Any:
-        from coach.report import HiddenItemResult, TurnRecord, build_report
-
         session = self._owned(user, session_id)
-        engine = self.engine(session.persona_id)
         state = PersonaState.from_dict(session.state)
-        engine.finish(state)
-        debrief = engine.debrief(state)
-        turns = [
-            TurnRecord(index=t.index + 1, learner=t.learner, coded=CodeResult.from_dict(t.coded),
-                       reply=t.reply, receptivity=t.receptivity, mood=t.mood, unlocked=list(t.unlocked))
-            for t in session.turns
-        ]
-        hidden = [
-            HiddenItemResult(id=i["id"], title=i["title"], unlocked=i["unlocked"],
-                             turn_index=i["unlocked_at"], kind=i["kind"])
-            for i in debrief["items"]
-        ]
-        report = build_report(debrief["name"], turns, hidden, self._search_guidance,
-                              debrief["start_receptivity"])
+        self.engine(session.persona_id).finish(state)
+        report = self._build_report(session, state)
         try:
             self.store.end_session(session_id, report.to_dict(), state_after=state.to_dict())
         except StoreConflict:
@@ -291,6 +270,41 @@ class CoachService:
             raise
         return report
 
+    def _build_report(self, session: PracticeSession, state: PersonaState) -> Any:
+        from coach.report import HiddenItemResult, TurnRecord, build_report
+
+        debrief = self.engine(session.persona_id).debrief(state)
+        human = self.human_codes(session.id)
+        turns = [
+            TurnRecord(index=t.index + 1, learner=t.learner,
+                       coded=with_human_code(CodeResult.from_dict(t.coded), human.get(t.index)),
+                       reply=t.reply, receptivity=t.receptivity, mood=t.mood, unlocked=list(t.unlocked))
+            for t in session.turns or []
+        ]
+        hidden = [
+            HiddenItemResult(id=i["id"], title=i["title"], unlocked=i["unlocked"],
+                             turn_index=i["unlocked_at"], kind=i["kind"])
+            for i in debrief["items"]
+        ]
+        return build_report(debrief["name"], turns, hidden, self._search_guidance,
+                            debrief["start_receptivity"], rubric=self.rubric)
+
+    def human_codes(self, session_id: str) -> dict[int, tuple[str | None, str | None]]:
+        """THE HOOK for supervisors' overrides: {0-based turn: (code, stance)}, None where
+        the machine's stands. Reports are built with these in place of the coder's (see
+        ``coach.teams.with_human_code``); a report counter that takes overrides itself can be given
+        this mapping instead."""
+        return {i: (o.code, o.stance) for i, o in self.store.overrides_for(session_id).items()}
+
+    def rebuild_report(self, session_id: str) -> Any:
+        """Build an ended session's report again (after an override) and store it."""
+        session = self.store.get_session(session_id)
+        if session.status != "ended":
+            return None
+        report = self._build_report(session, PersonaState.from_dict(session.state))
+        self.store.replace_report(session_id, report.to_dict())
+        return report
+
     def _search_guidance(self, query: str) -> list[Passage]:
         try:
             return self.knowledge.search(query, k=6, kind="guidance")
@@ -300,33 +314,43 @@ class CoachService:
     def _turn_feedback(self, coded: CodeResult) -> str:
         from coach.coaching import turn_feedback
 
-        return turn_feedback(coded, search=None)
+        return turn_feedback(coded, search=None, rubric=self.rubric)
 
     def _owned(self, user: User, session_id: str) -> PracticeSession:
+        """The user's own session: only its trainee talks in it, asks for hints or ends it."""
+        session = self._visible(user, session_id)
+        if session.user_id != user.id:
+            raise NotAllowed("Only the trainee who started this conversation can carry it on.")
+        return session
+
+    def _visible(self, user: User, session_id: str) -> PracticeSession:
+        """A session the user may see: their own; as a supervisor, their teams' members';
+        as an admin, any. Otherwise say no more than "not found"."""
         from coach.store import SessionNotFound
+        from coach.teams import may_see
 
         try:
             session = self.store.get_session(session_id)
         except SessionNotFound as exc:
-            raise ServiceError("That conversation could not be found.") from exc
-        if session.user_id != user.id and user.role != "supervisor":
-            # Trainees see only their own sessions; say no more than "not found".
-            raise ServiceError("That conversation could not be found.")
+            raise NotAllowed("That conversation could not be found.") from exc
+        led = self.store.led_member_ids(user.id) if user.role == "supervisor" else set()
+        if not may_see(user, session.user_id, led):
+            raise NotAllowed("That conversation could not be found.")
         return session
-
-    def _lock_for(self, session_id: str) -> threading.Lock:
-        with self._locks_lock:
-            return self._session_locks.setdefault(session_id, threading.Lock())
 
     def _view(self, session: PracticeSession) -> SessionView:
         engine = self.engine(session.persona_id)
         state = PersonaState.from_dict(session.state)
         public = engine.public_view(state)
         turns = []
+        human = self.human_codes(session.id)
         for t in session.turns:
-            coded = CodeResult.from_dict(t.coded)
+            machine = CodeResult.from_dict(t.coded)
+            coded = with_human_code(machine, human.get(t.index))
             turns.append(TurnView(
                 index=t.index, learner=t.learner, reply=t.reply, code=coded.code, stance=coded.stance,
+                machine_code=machine.code if t.index in human else None,
+                machine_stance=machine.stance if t.index in human else None,
                 cues=coded.cues, mood=t.mood, receptivity=t.receptivity,
                 changes=tuple((c["reason"], float(c["delta"])) for c in t.changes),
                 unlocked=tuple(engine.card.item(i).title for i in t.unlocked),
@@ -340,6 +364,33 @@ class CoachService:
             uncovered=tuple(u["title"] for u in public["unlocked"]),
             still_hidden=int(public["still_hidden"]),
         )
+
+
+class _SessionLocks:
+    """One lock per session, kept only while someone holds it or waits for it: a
+    long-running app does not collect a lock for every session it has ever served."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}  # id -> (lock, [users])
+
+    @contextmanager
+    def hold(self, session_id: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.setdefault(session_id, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                users[0] -= 1
+                if not users[0]:
+                    del self._locks[session_id]
+
+    def __len__(self) -> int:
+        with self._guard:
+            return len(self._locks)
 
 
 def _with_notice(view: SessionView, notice: str) -> SessionView:

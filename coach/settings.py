@@ -7,17 +7,38 @@ defaults rooted in a temporary directory, ignoring the environment.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+
+def _packaged_knowledge_dir() -> Path:
+    """The knowledge shipped inside the package (sources, personas, exemplars, rubric).
+
+    Located through importlib.resources so it is found wherever the package is installed,
+    not only in a source checkout. setuptools installs package data as ordinary files, so
+    the resource is a real directory; a zipped install would not be, and is refused here
+    rather than failing later on a missing path.
+    """
+    found = resources.files("coach") / "knowledge"
+    if not isinstance(found, Path) or not found.is_dir():
+        raise RuntimeError(
+            f"the packaged knowledge folder is missing ({found}); reinstall outcomes-coach "
+            "or set COACH_KNOWLEDGE_DIR to a knowledge folder"
+        )
+    return found
+
+
+DEFAULT_KNOWLEDGE_DIR = _packaged_knowledge_dir()
 
 
 def _default_data_dir() -> Path:
-    return PROJECT_ROOT / "data"
+    # Relative to the working directory (resolved in load_settings), never inside the
+    # installed package: site-packages may be read-only and is shared by every user.
+    return Path("data")
 
 
 class KnowledgeSettings(BaseSettings):
@@ -31,6 +52,18 @@ class KnowledgeSettings(BaseSettings):
     @property
     def sources_dir(self) -> Path:
         return self.dir / "sources"
+
+    @property
+    def personas_dir(self) -> Path:
+        return self.dir / "personas"
+
+    @property
+    def exemplars_dir(self) -> Path:
+        return self.dir / "exemplars"
+
+    @property
+    def rubric_path(self) -> Path:
+        return self.dir / "rubric.yaml"
 
 
 class ChromaSettings(BaseSettings):
@@ -52,6 +85,9 @@ class LLMSettings(BaseSettings):
     timeout_s: float = Field(20.0, gt=0)
     max_tokens: int = Field(160, ge=16, le=2048)
     temperature: float = Field(0.7, ge=0, le=2)
+    # Transcript passages put in the role-play prompt for the person's way of speaking
+    # (0 for none: fewer tokens for a small model).
+    voice_snippets: int = Field(2, ge=0, le=5)
 
     @property
     def enabled(self) -> bool:
@@ -72,6 +108,11 @@ class AppSettings(BaseSettings):
     max_message_chars: int = Field(2000, ge=100)
 
 
+# "llm" codes with the configured chat model over the local coder, falling back to the
+# local coder (and saying so) when no model is configured.
+CoderKind = Literal["local", "llm"]
+
+
 class Settings(BaseModel):
     data_dir: Path
     knowledge: KnowledgeSettings
@@ -79,6 +120,7 @@ class Settings(BaseModel):
     llm: LLMSettings
     database: DatabaseSettings
     app: AppSettings
+    coder: CoderKind = "local"
 
     @property
     def chroma_dir(self) -> Path:
@@ -110,12 +152,15 @@ class _TopLevel(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COACH_", extra="ignore")
 
     data_dir: Path = Field(default_factory=_default_data_dir)
+    coder: CoderKind = "local"
 
 
 def load_settings() -> Settings:
     """Read the environment once, in an entry point."""
+    top = _TopLevel()
     return Settings(
-        data_dir=_TopLevel().data_dir.expanduser().resolve(),
+        data_dir=top.data_dir.expanduser().resolve(),
+        coder=top.coder,
         knowledge=KnowledgeSettings(),
         chroma=ChromaSettings(),
         llm=LLMSettings(),

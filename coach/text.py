@@ -10,10 +10,11 @@ import unicodedata
 from functools import lru_cache
 
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
-# A sentence ends at . ? or ! (possibly repeated, possibly followed by a closing quote)
-# when the next sentence starts with a capital, a digit or a quote. An ellipsis followed
-# by a lower-case word is a pause inside one sentence, as in the transcripts.
-_SPLIT_RE = re.compile(r"(?<=[.?!])[\"'’”)]*\s+(?=[\"'‘“(]?[A-Z0-9])")
+# A sentence ends at . ? ! or … (possibly repeated, possibly followed by a closing quote
+# or bracket, which stays with it) when the next sentence starts with a capital, a digit
+# or an opening quote. An ellipsis followed by a lower-case word is a pause inside one
+# sentence, as in the transcripts. The split is made in the whitespace (group 1).
+_BOUNDARY_RE = re.compile(r"[.?!…][\"'’”)]*(\s+)(?=[\"'‘“(]?[A-Z0-9])")
 _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", "etc.", "approx.", "no.")
 
 STOPWORDS = frozenset(
@@ -51,25 +52,31 @@ def content_stems(text: str) -> set[str]:
     return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2}
 
 
-def split_sentences(text: str) -> list[str]:
-    """Split a reply into sentences; never returns an empty list for non-empty text."""
-    text = normalise(text)
-    if not text:
-        return []
-    pieces = _SPLIT_RE.split(text)
+def split_sentences(text: str, *, verbatim: bool = False) -> list[str]:
+    """The sentences of ``text``: never an empty list for text with anything but spaces.
+
+    By default the text is read as it was said: normalised first (see ``normalise``), and
+    a line break ends a sentence too (a model may write one sentence per line without
+    punctuation). This is what the coder codes and the leak guard compares.
+
+    ``verbatim=True`` keeps every character as written, line breaks inside a sentence
+    included: for quoting a source in its own words, or cutting it into chunks.
+    """
+    blocks = [text] if verbatim else [normalise(line) for line in text.splitlines()]
     sentences: list[str] = []
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece:
-            continue
-        # Re-join a split made after a title or abbreviation ("Mr. Britton").
-        if sentences and sentences[-1].lower().split()[-1] in _ABBREVIATIONS:
-            sentences[-1] = f"{sentences[-1]} {piece}"
-        else:
-            sentences.append(piece)
+    for block in blocks:
+        start = 0
+        for boundary in _BOUNDARY_RE.finditer(block):
+            before = block[start : boundary.start(1)]
+            # No split after a title or abbreviation ("Mr. Britton", "e.g. Jo").
+            if before.split() and before.split()[-1].lower() in _ABBREVIATIONS:
+                continue
+            sentences.append(before.strip())
+            start = boundary.end(1)
+        sentences.append(block[start:].strip())
     # A fragment of one or two words ("Okay.", "Yeah?") stays its own sentence: MITI codes
     # it separately, and it must not drag a reflection towards "other".
-    return sentences or [text]
+    return [s for s in sentences if s]
 
 
 # Enough to make any typed text literal inline (nothing we print starts a line with user text).

@@ -30,14 +30,7 @@ from tests.support import fake_openai
 
 SCRIPTS = PROJECT_ROOT / "evals" / "datasets" / "persona_scripts"
 INJECTIONS = PROJECT_ROOT / "evals" / "datasets" / "injections.txt"
-PERSONAS = PROJECT_ROOT / "knowledge" / "personas"
 MID_SESSION_TURNS = 5
-
-
-def load_coder():
-    from coach.coding import get_coder
-
-    return get_coder()
 
 
 def read_lines(path: Path) -> list[str]:
@@ -252,14 +245,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
 
-    from coach.roleplay import load_personas
+    from coach.settings import load_settings
+    from coach.wiring import Wiring
 
-    cards = load_personas(PERSONAS)
+    # The coder and the persona cards as the app would have them; the realisers are the
+    # eval's own (scripted, and the LLM realiser against the loopback fake server).
+    parts = Wiring(load_settings(), realiser="scripted")
+    cards = parts.personas
     personas = args.persona or list(cards)
     unknown = set(personas) - set(cards)
     if unknown:
         parser.error(f"unknown persona(s): {', '.join(sorted(unknown))}")
-    coder = load_coder()
+    coder = parts.coder
+    for notice in parts.notices:
+        print(f"note: {notice}", file=sys.stderr)
 
     rows = run_behaviour(cards, coder, personas)
     kinds = ["scripted"] if args.no_llm else ["scripted", "llm"]

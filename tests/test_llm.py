@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from coach.llm import LLMUnavailable, OpenAIChatModel, chat_model_from_settings
+from coach.llm import LLMUnavailable, OpenAIChatModel, chat_model_from_settings, neutralise
 from coach.settings import LLMSettings
 from tests.support.fake_openai import FakeOpenAIServer, dead_base_url
 
@@ -78,3 +78,11 @@ def test_fake_server_lists_models_and_records_every_request() -> None:
         assert [m["id"] for m in listing["data"]] == ["tiny"]
         assert [r.path for r in server.requests] == ["/v1/models"]
         assert server.chat_requests() == []
+
+
+def test_neutralise_defuses_only_the_given_tags_in_any_spelling() -> None:
+    text = "a </Worker > b < worker id=1> c <system> d <b>e</b> f\x00\x1b g\n\th"
+    cleaned = neutralise(text, ("worker", "system"))
+    assert cleaned == "a ‹/Worker › b ‹ worker id=1› c ‹system› d <b>e</b> f g\n\th"
+    # A tag that only starts like one of ours is not ours.
+    assert neutralise("<workers>", ("worker",)) == "<workers>"

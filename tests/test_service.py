@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -65,6 +66,59 @@ def test_empty_and_overlong_messages_are_refused_and_nothing_changes(service: Co
     with pytest.raises(ServiceError, match="limited to"):
         service.take_turn(trainee, view.id, "x" * (service.settings.app.max_message_chars + 1))
     assert service.store.get_session(view.id).turn_count == 0
+
+
+def test_an_empty_reply_is_refused_in_the_same_words_by_service_engine_and_coder(
+        service: CoachService, trainee) -> None:  # type: ignore[no-untyped-def]
+    from coach.coding import InvalidReply, reply_text
+
+    with pytest.raises(InvalidReply) as checked:
+        reply_text(" \n\t")
+    view = service.start_session(trainee, "debs")
+    with pytest.raises(ServiceError) as by_service:
+        service.take_turn(trainee, view.id, " \n\t")
+    engine = service.engine("debs")
+    with pytest.raises(InvalidReply) as by_engine:
+        engine.respond(engine.start(), " \n\t")
+    with pytest.raises(InvalidReply) as by_coder:
+        service.coder.code(" \n\t")
+    assert str(by_service.value) == str(by_engine.value) == str(by_coder.value) == str(checked.value)
+
+
+def test_a_session_lock_is_kept_only_while_someone_holds_or_waits_for_it(
+        service: CoachService, trainee) -> None:  # type: ignore[no-untyped-def]
+    from coach.service import _SessionLocks
+
+    locks = _SessionLocks()
+    inside, release, order = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with locks.hold("s1"):
+            inside.set()
+            release.wait(5)
+            order.append("first")
+
+    def second() -> None:
+        with locks.hold("s1"):
+            order.append("second")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert inside.wait(5)
+    threads[1].start()
+    time.sleep(0.1)
+    assert order == [] and len(locks) == 1  # the second waits on the same lock
+    with locks.hold("s2"):  # another session does not wait
+        assert len(locks) == 2
+    release.set()
+    for t in threads:
+        t.join(5)
+    assert order == ["first", "second"] and len(locks) == 0
+
+    view = service.start_session(trainee, "iris", resume=False)
+    service.take_turn(trainee, view.id, "How are you finding being home again?")
+    service.end_session(trainee, view.id)
+    assert len(service._session_locks) == 0
 
 
 def test_resume_returns_the_same_conversation(service: CoachService, trainee) -> None:  # type: ignore[no-untyped-def]

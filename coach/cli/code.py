@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, HistoryTurn, InvalidReply
+from coach.settings import Settings
+from coach.wiring import Wiring
 
 BATCH = 256  # larger batches pad less once sorted by length (measured)
 
@@ -88,11 +90,11 @@ def _chunks(stream: IO[str]) -> Iterator[list[tuple[int, str]]]:
         yield chunk
 
 
-def code_jsonl(stream: IO[str], out: IO[str]) -> int:
-    """Code a JSONL stream in batches; returns the number of lines that failed."""
-    from coach.coding import CodeRequest, get_coder, prepare
+def code_jsonl(stream: IO[str], out: IO[str], coder: Any) -> int:
+    """Code a JSONL stream in batches with ``coder`` (the local coder or the LLM coder over
+    it); returns the number of lines that failed."""
+    from coach.coding import CodeRequest, prepare
 
-    coder = get_coder()
     failures = 0
     for chunk in _chunks(stream):
         rows: list[dict[str, Any]] = []
@@ -136,13 +138,21 @@ def format_result(result: CodeResult) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
+def _coder(settings: Settings) -> Any:
+    parts = Wiring(settings)
+    coder = parts.coder
+    for notice in parts.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    return coder
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.jsonl:
         if args.reply is not None:
             print("error: give either a reply or --jsonl FILE, not both", file=sys.stderr)
             return 2
         if args.jsonl == "-":
-            failures = code_jsonl(sys.stdin, sys.stdout)
+            failures = code_jsonl(sys.stdin, sys.stdout, _coder(settings))
         else:
             try:
                 stream = open(args.jsonl, encoding="utf-8")  # noqa: SIM115
@@ -150,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: cannot read {args.jsonl}: {exc.strerror}", file=sys.stderr)
                 return 2
             with stream:
-                failures = code_jsonl(stream, sys.stdout)
+                failures = code_jsonl(stream, sys.stdout, _coder(settings))
         if failures:
             print(f"{failures} line(s) could not be coded; see the \"error\" lines",
                   file=sys.stderr)
@@ -158,10 +168,8 @@ def run(args: argparse.Namespace) -> int:
     if args.reply is None:
         print("error: give a reply to code, or --jsonl FILE", file=sys.stderr)
         return 2
-    from coach.coding import get_coder
-
     try:
-        result = get_coder().code(args.reply, context=args.context)
+        result = _coder(settings).code(args.reply, context=args.context)
     except InvalidReply as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -175,4 +183,4 @@ def run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("code", help="code a reply (OARS code, stance, cues), or a JSONL file of them")
     add_arguments(p)
-    p.set_defaults(handler=lambda args, _settings: run(args))
+    p.set_defaults(handler=run)

@@ -14,12 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from coach.coding import CODE_LABELS, STANCE_LABELS, InvalidReply
 from coach.settings import Settings
+from coach.wiring import RealiserChoice, Wiring
+
+if TYPE_CHECKING:
+    from coach.roleplay import RoleplayEngine
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -43,52 +47,27 @@ def _fail(message: str) -> int:
     return 2
 
 
-def build_engine(settings: Settings, persona: str, realiser: str = "scripted"):
-    """The engine for ``persona`` with the real coder; raises ValueError with a message."""
-    from coach.roleplay import (
-        LLMRealiser,
-        PersonaError,
-        RoleplayEngine,
-        ScriptedRealiser,
-        load_personas,
-    )
+def build_engine(settings: Settings, persona: str, realiser: RealiserChoice = "scripted",
+                 *, notices: TextIO | None = None) -> RoleplayEngine:
+    """The engine for ``persona`` with the configured coder; raises ValueError with a
+    message. What the wiring had to fall back on is written to ``notices``."""
+    from coach.roleplay import PersonaError
 
+    parts = Wiring(settings, realiser=realiser)
     try:
-        cards = load_personas(settings.knowledge.dir / "personas")
+        cards = parts.personas
     except PersonaError as exc:
         raise ValueError(str(exc)) from exc
     if persona not in cards:
         raise ValueError(f"no persona {persona!r}; choose from {', '.join(sorted(cards))}")
     try:
-        from coach.coding import get_coder
-
-        coder = get_coder()
+        _ = parts.coder
     except (ImportError, OSError, ValueError) as exc:
         raise ValueError(f"the coder is not available: {exc}") from exc
-
-    chosen: Any = ScriptedRealiser()
-    if realiser in ("auto", "llm"):
-        from coach.llm import chat_model_from_settings
-
-        model = chat_model_from_settings(settings.llm)
-        if model is None and realiser == "llm":
-            raise ValueError("--realiser llm needs COACH_LLM_BASE_URL and COACH_LLM_MODEL")
-        if model is not None:
-            chosen = LLMRealiser(
-                model, retriever=_transcript_retriever(settings), max_tokens=settings.llm.max_tokens
-            )
-    return RoleplayEngine(cards[persona], coder, chosen)
-
-
-def _transcript_retriever(settings: Settings) -> Callable[[str], Sequence[str]] | None:
-    """Transcript snippets for the LLM's tone, if the knowledge index is there."""
-    try:
-        from coach.retrieval import KnowledgeBase
-
-        kb = KnowledgeBase(settings)
-    except Exception:  # noqa: BLE001 — snippets are optional
-        return None
-    return lambda query: [p.text for p in kb.search(query, k=3, kind="transcript")]
+    engine = parts.engine(persona)  # WiringError (a ValueError) if the realiser cannot be had
+    for notice in parts.notices:
+        print(f"note: {notice}", file=notices or sys.stderr)
+    return engine
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

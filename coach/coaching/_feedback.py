@@ -5,7 +5,7 @@ from the trainee's last codes and what the person just said), cites retrieved gu
 and shows an exemplar reply from knowledge/exemplars/ whose moment is closest in meaning
 to the current one:
 
-    exemplars = ExemplarIndex.load(settings.knowledge.dir / "exemplars")   # once
+    exemplars = ExemplarIndex.load(settings.knowledge.exemplars_dir)   # once
     hint = hint_for(context, history, last_codes, "debs", search, exemplars, locked=[...])
     turn_feedback(coded)   # "Open question (Outcomes-focused): it invites …"
 
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cachetools import LRUCache
 
 from coach.coaching._rubric import HintRule, HintWhen, Rubric, load_rubric
 from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, Moment, load_moments
@@ -66,14 +67,6 @@ class Hint:
     citation: Citation | None
     exemplar: ExemplarPick | None
     note: str | None = None  # why the citation or the exemplar is missing
-
-    @property
-    def exemplar_label(self) -> str | None:
-        return self.exemplar.code_label if self.exemplar else None
-
-    @property
-    def snippet(self) -> str | None:
-        return self.citation.snippet if self.citation else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -179,7 +172,7 @@ class ExemplarIndex:
 
 
 _index_lock = threading.Lock()
-_index_cache: dict[str, tuple[Any, ExemplarIndex]] = {}
+_index_cache: LRUCache[str, tuple[Any, ExemplarIndex]] = LRUCache(maxsize=4)
 
 
 # --- what the person just said ---------------------------------------------------------------

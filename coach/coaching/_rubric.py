@@ -1,4 +1,4 @@
-"""knowledge/rubric.yaml: thresholds, strength / next-step rules, hint rules and per-turn
+"""The rubric (rubric.yaml in the knowledge folder): thresholds, strength / next-step rules, hint rules and per-turn
 feedback, validated strictly when loaded.
 
 The rubric is data so that a trainer can tune a threshold or reword a next step without
@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from cachetools import LRUCache
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from coach.coding import CODES, STANCES, Code, Stance
-from coach.settings import DEFAULT_KNOWLEDGE_DIR
-
-DEFAULT_RUBRIC_PATH = DEFAULT_KNOWLEDGE_DIR / "rubric.yaml"
+from coach.settings import KnowledgeSettings
+from coach.strict import Strict
 
 # Session metrics a report rule may test or a template may name, and whether each is a
 # number (testable) or text (template only). report_metrics.py fills exactly these.
@@ -69,11 +69,9 @@ def template_fields(template: str) -> set[str]:
     return names
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Band(_Strict):
+class Band(Strict):
     fair: float
     good: float
 
@@ -84,7 +82,7 @@ class Band(_Strict):
         return self
 
 
-class CountBand(_Strict):
+class CountBand(Strict):
     """A count whose fair/good levels grow with the number of trainee replies."""
 
     fair_per_10: float = Field(ge=0)
@@ -99,7 +97,7 @@ class CountBand(_Strict):
         return self
 
 
-class Thresholds(_Strict):
+class Thresholds(Strict):
     reflection_to_question: Band
     complex_reflections: Band  # a share of all reflections
     open_questions: Band  # a share of all questions
@@ -121,7 +119,7 @@ class Thresholds(_Strict):
 Level = float | Literal["fair", "good"]
 
 
-class Condition(_Strict):
+class Condition(Strict):
     """Holds when the metric has a value and at_least <= value < below."""
 
     metric: str
@@ -144,7 +142,7 @@ class Condition(_Strict):
         return self
 
 
-class Rule(_Strict):
+class Rule(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     group: str = Field(min_length=1)
     when: tuple[Condition, ...] = ()
@@ -174,7 +172,7 @@ def _enough_fallbacks(rules: tuple[Rule, ...], what: str) -> tuple[Rule, ...]:
     return rules
 
 
-class HintWhen(_Strict):
+class HintWhen(Strict):
     last_code_in: tuple[Code, ...] | None = None
     last_stance_in: tuple[Stance, ...] | None = None
     person_cue: Literal["emotion", "matters", "strength"] | None = None
@@ -187,7 +185,7 @@ class HintWhen(_Strict):
         return all(v is None for v in self.model_dump().values())
 
 
-class HintRule(_Strict):
+class HintRule(Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     when: HintWhen
     skill: Code
@@ -204,13 +202,13 @@ class HintRule(_Strict):
         return " ".join(text.split())
 
 
-class Cues(_Strict):
+class Cues(Strict):
     emotion: tuple[str, ...] = Field(min_length=1)
     matters: tuple[str, ...] = Field(min_length=1)
     strength: tuple[str, ...] = Field(min_length=1)
 
 
-class Hints(_Strict):
+class Hints(Strict):
     cues: Cues
     rules: tuple[HintRule, ...] = Field(min_length=1)
 
@@ -221,13 +219,13 @@ class Hints(_Strict):
         return self
 
 
-class CodeFeedback(_Strict):
+class CodeFeedback(Strict):
     text: str = Field(min_length=1)
     query: str = Field(min_length=3)
     keywords: tuple[str, ...] = ()
 
 
-class TurnFeedback(_Strict):
+class TurnFeedback(Strict):
     codes: dict[Code, CodeFeedback]
     stances: dict[Stance, str]
 
@@ -241,7 +239,7 @@ class TurnFeedback(_Strict):
         return self
 
 
-class Rubric(_Strict):
+class Rubric(Strict):
     version: Literal[1]
     thresholds: Thresholds
     strengths: tuple[Rule, ...]
@@ -275,9 +273,13 @@ def parse_rubric(raw: object, origin: str = "rubric") -> Rubric:
         raise RubricError(f"{origin}: {_describe(exc)}") from exc
 
 
-def load_rubric(path: Path = DEFAULT_RUBRIC_PATH) -> Rubric:
-    """Read and validate a rubric file; cached until the file changes."""
-    path = Path(path)
+def load_rubric(path: Path | None = None) -> Rubric:
+    """Read and validate a rubric file; cached until the file changes.
+
+    Callers with settings pass ``settings.knowledge.rubric_path`` (so COACH_KNOWLEDGE_DIR
+    applies); without a path this is the knowledge settings' default, the packaged rubric.
+    """
+    path = Path(path) if path is not None else KnowledgeSettings.model_construct().rubric_path
     try:
         stat = path.stat()
     except OSError as exc:
@@ -298,4 +300,4 @@ def load_rubric(path: Path = DEFAULT_RUBRIC_PATH) -> Rubric:
 
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[tuple[str, int, int], Rubric]] = {}
+_cache: LRUCache[str, tuple[tuple[str, int, int], Rubric]] = LRUCache(maxsize=8)

@@ -8,7 +8,9 @@ it, with the cues behind them, from a small linear model over the bundled senten
 from __future__ import annotations
 
 from coach.coding._coder import Coder, CodeRequest, get_coder, load_coder, prepare
+from coach.coding._cues import outcomes_score
 from coach.coding._exemplars import Moment, load_moments
+from coach.coding._llm_coder import LLMCoder
 from coach.coding._model import MODEL_PATH, CoderModel, training_fingerprint
 from coach.coding._training import (
     EXEMPLAR_DIR,
@@ -30,6 +32,7 @@ from coach.coding._vocabulary import (
     HistoryTurn,
     InvalidReply,
     Stance,
+    reply_text,
 )
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "HistoryTurn",
     "HyperParams",
     "InvalidReply",
+    "LLMCoder",
     "MODEL_PATH",
     "Moment",
     "STANCES",
@@ -56,7 +60,9 @@ __all__ = [
     "load_coder",
     "load_moments",
     "load_split",
+    "outcomes_score",
     "prepare",
+    "reply_text",
     "request_for",
     "train",
     "training_fingerprint",

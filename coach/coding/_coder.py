@@ -48,6 +48,7 @@ from coach.coding._vocabulary import (
     HistoryTurn,
     InvalidReply,
     SentenceCode,
+    reply_text,
 )
 from coach.embedding import DIMENSIONS, Embedder, get_embedder
 from coach.text import split_sentences, words
@@ -144,10 +145,7 @@ def _split_context(request: CodeRequest) -> tuple[str, list[str]]:
 
 
 def prepare(request: CodeRequest) -> Prepared:
-    if not isinstance(request.reply, str):
-        raise InvalidReply(f"a reply must be text, not {type(request.reply).__name__}")
-    if not request.reply.strip():
-        raise InvalidReply("the reply is empty: type what you would say to the person")
+    reply_text(request.reply)
     scr = screen(request.reply)
     context, earlier = _split_context(request)
     ctx = context_info(context, tuple(earlier))

@@ -16,18 +16,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from coach.coding._vocabulary import Code, Speaker, Stance
+from coach.strict import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ExemplarTurn(_Strict):
+class ExemplarTurn(Strict):
     speaker: Speaker
     text: str = Field(min_length=1)
 
 
-class ExemplarReply(_Strict):
+class ExemplarReply(Strict):
     text: str = Field(min_length=1, max_length=2000)
     code: Code
     stance: Stance
@@ -42,7 +39,7 @@ class ExemplarReply(_Strict):
         return value.strip()
 
 
-class Moment(_Strict):
+class Moment(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     persona: str | None = None
     topic: str | None = None
@@ -52,7 +49,7 @@ class Moment(_Strict):
     replies: tuple[ExemplarReply, ...] = Field(min_length=1)
 
 
-class ExemplarFile(_Strict):
+class ExemplarFile(Strict):
     description: str | None = None
     moments: tuple[Moment, ...] = Field(min_length=1)
 

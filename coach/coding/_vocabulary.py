@@ -6,8 +6,13 @@ shape of a coded reply without loading the coder itself.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import Field
+
+from coach.strict import Strict
 
 Code = Literal[
     "open_question",
@@ -63,6 +68,17 @@ class InvalidReply(ValueError):
     """A reply that cannot be coded (empty or whitespace only); the message says why."""
 
 
+def reply_text(reply: object) -> str:
+    """The reply without surrounding whitespace: the one check, wherever a reply comes in,
+    that there is something to code. ``InvalidReply`` says what is wrong."""
+    if not isinstance(reply, str):
+        raise InvalidReply(f"a reply must be text, not {type(reply).__name__}")
+    text = reply.strip()
+    if not text:
+        raise InvalidReply("the reply is empty: type what you would say to the person")
+    return text
+
+
 @dataclass(frozen=True)
 class HistoryTurn:
     speaker: Speaker
@@ -75,14 +91,14 @@ class SentenceCode:
     code: Code
 
 
-@dataclass(frozen=True)
-class CodeResult:
+class CodeResult(Strict):
     """How one worker reply was coded.
 
     ``code`` is the primary code of the whole reply; ``sentences`` has one entry per
     sentence (a single entry for a one-sentence reply); ``cues`` are short human-readable
     reasons for the code and the stance; ``confidence`` is the coder's probability for
-    ``code`` (0–1).
+    ``code`` (0–1). ``extra`` carries the coder's workings for the caller in this process:
+    it is neither stored nor compared.
     """
 
     code: Code
@@ -91,7 +107,19 @@ class CodeResult:
     cues: tuple[str, ...] = ()
     confidence: float = 1.0
     outcomes_score: float = 0.0  # -1 (paperwork-led) … +1 (outcomes-focused)
-    extra: dict[str, object] = field(default_factory=dict, compare=False)
+    extra: dict[str, object] = Field(default_factory=dict, exclude=True)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CodeResult):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[object, ...]:
+        return (self.code, self.stance, self.sentences, self.cues, self.confidence,
+                self.outcomes_score)
 
     @property
     def is_reflection(self) -> bool:
@@ -101,24 +129,11 @@ class CodeResult:
     def is_question(self) -> bool:
         return self.code in QUESTIONS
 
-    def to_dict(self) -> dict[str, object]:
-        data = asdict(self)
-        data["sentences"] = [asdict(s) for s in self.sentences]
-        data["cues"] = list(self.cues)
-        data.pop("extra", None)
-        return data
+    def to_dict(self) -> dict[str, Any]:
+        """The stored form: ``{"code", "stance", "sentences": [{"text", "code"}], "cues",
+        "confidence", "outcomes_score"}``."""
+        return self.model_dump(mode="json")
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> CodeResult:
-        sentences = tuple(
-            SentenceCode(text=str(s["text"]), code=s["code"])  # type: ignore[index,arg-type]
-            for s in data.get("sentences", [])  # type: ignore[union-attr]
-        )
-        return cls(
-            code=data["code"],  # type: ignore[arg-type]
-            stance=data["stance"],  # type: ignore[arg-type]
-            sentences=sentences,
-            cues=tuple(data.get("cues", ())),  # type: ignore[arg-type]
-            confidence=float(data.get("confidence", 1.0)),  # type: ignore[arg-type]
-            outcomes_score=float(data.get("outcomes_score", 0.0)),  # type: ignore[arg-type]
-        )
+    def from_dict(cls, data: Mapping[str, Any]) -> CodeResult:
+        return cls.model_validate(data)

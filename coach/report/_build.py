@@ -64,7 +64,8 @@ def build_report(
     notes: list[str] = []
     if turns:
         strengths = [
-            Point(rule.id, render(rule, metrics), citer.cite(rule.query, rule.keywords))
+            Point(rule=rule.id, text=render(rule, metrics),
+                  citation=citer.cite(rule.query, rule.keywords))
             for rule in choose_rules(rubric.strengths, metrics, rows)
         ]
     else:
@@ -74,7 +75,8 @@ def build_report(
             "the indicators show n/a and the next steps are for your first attempt."
         )
     next_steps = [
-        Point(rule.id, render(rule, metrics), citer.cite(rule.query, rule.keywords))
+        Point(rule=rule.id, text=render(rule, metrics),
+              citation=citer.cite(rule.query, rule.keywords))
         for rule in choose_rules(rubric.next_steps, metrics, rows)
     ]
     cite_note = citer.note()

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from coach.retrieval._index import Passage
+from coach.text import split_sentences
 
 Search = Callable[[str], list[Passage]]
 MAX_WORDS = 35  # the OARS list with its lead-in is 34
 MIN_WORDS = 4
 
 _LIST_ITEM = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+)")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"‘'(])")
 _REFERENCES = re.compile(r"reference|further reading|bibliograph", re.IGNORECASE)
 _SKIP_PREFIXES = ("resource:", "audio:", "transcript:", "video:", "[")
 
@@ -123,7 +123,7 @@ def units(text: str) -> list[str]:
             else:
                 out.append(clean[:-1] + "…")  # a lead-in whose list fell into the next chunk
             continue
-        out.extend(s.strip() for s in _SENTENCE_END.split(clean) if s.strip())
+        out.extend(split_sentences(clean, verbatim=True))
     return out
 
 

@@ -17,10 +17,11 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from coach.text import split_sentences
+
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.DOTALL)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TURN = re.compile(r"^\*\*(?P<speaker>[^*]{1,80}?):\*\*\s*")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 class SourceMeta(BaseModel):
@@ -158,7 +159,7 @@ def _split_long(text: str, limit: int) -> list[str]:
     """Split one over-long paragraph on sentence boundaries (words as a last resort)."""
     pieces: list[str] = []
     current = ""
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in split_sentences(text, verbatim=True):
         candidate = f"{current} {sentence}".strip()
         if count_tokens(candidate) <= limit:
             current = candidate

@@ -6,10 +6,11 @@ that phrase what the engine decided (scripted by default, a chat model when conf
 from __future__ import annotations
 
 from coach.roleplay._cards import MOOD_LABELS, PersonaCard, PersonaError, load_personas
-from coach.roleplay._engine import ConversationEnded, PersonaState, RoleplayEngine
+from coach.roleplay._engine import RoleplayEngine
 from coach.roleplay._guard import out_of_character
 from coach.roleplay._realisers import LLMRealiser, ScriptedRealiser
 from coach.roleplay._rules import MOOD_BANDS
+from coach.roleplay._state import ConversationEnded, PersonaState, TurnOutcome
 
 __all__ = [
     "ConversationEnded",
@@ -21,6 +22,7 @@ __all__ = [
     "PersonaState",
     "RoleplayEngine",
     "ScriptedRealiser",
+    "TurnOutcome",
     "load_personas",
     "out_of_character",
 ]

@@ -25,14 +25,14 @@ from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
+
+from coach.strict import Strict
 
 Mood = Literal["shut_down", "guarded", "warming", "open"]
 MOODS: tuple[Mood, ...] = ("shut_down", "guarded", "warming", "open")
@@ -57,8 +57,6 @@ class PersonaError(ValueError):
     """A malformed persona card; the message names the file and the field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _text(value: str) -> str:
@@ -80,12 +78,12 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w£])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
 
 
-class SourceRef(_Strict):
+class SourceRef(Strict):
     file: Text
     note: Text
 
 
-class Brief(_Strict):
+class Brief(Strict):
     """Everything here is shown to the trainee."""
 
     name: Text
@@ -96,14 +94,14 @@ class Brief(_Strict):
     your_goal: Text
 
 
-class Voice(_Strict):
+class Voice(Strict):
     """How the person talks. Goes into LLM prompts: must hold nothing hidden."""
 
     summary: Text
     notes: tuple[Text, ...] = Field(min_length=1)
 
 
-class Unlock(_Strict):
+class Unlock(Strict):
     """When a hidden item may be shared.
 
     It unlocks when receptivity is at least ``min_receptivity`` and either the trainee's
@@ -127,7 +125,7 @@ class Unlock(_Strict):
         return self
 
 
-class HiddenItem(_Strict):
+class HiddenItem(Strict):
     id: Annotated[str, Field(pattern=_ID)]
     kind: ItemKind
     title: Text  # shown to the trainee once unlocked
@@ -143,7 +141,7 @@ class HiddenItem(_Strict):
         return self
 
 
-class Trigger(_Strict):
+class Trigger(Strict):
     """Words that hit a nerve: saying them costs receptivity, with ``reason`` shown."""
 
     id: Annotated[str, Field(pattern=_ID)]
@@ -152,7 +150,7 @@ class Trigger(_Strict):
     reason: Text
 
 
-class Hidden(_Strict):
+class Hidden(Strict):
     stage_of_change: Stage
     starting_receptivity: float = Field(ge=0.1, le=0.9)
     end_below: float = Field(0.08, ge=0, le=0.3)  # the person may end the visit below this
@@ -166,7 +164,7 @@ def _line(value: object) -> object:
     return {"text": value} if isinstance(value, str) else value
 
 
-class Line(_Strict):
+class Line(Strict):
     text: Text
     needs: tuple[str, ...] = ()  # hidden items that must be unlocked before it can be said
     # What the line answers, when its words alone don't say (“She's eight.” — about
@@ -179,7 +177,7 @@ MoodKey = Literal["shut_down", "guarded", "warming", "open", "any"]
 Bank = dict[MoodKey, tuple[LineT, ...]]
 
 
-class Lines(_Strict):
+class Lines(Strict):
     opening: tuple[LineT, ...] = Field(min_length=1)
     deflect: Bank
     defend: Bank
@@ -200,7 +198,7 @@ class Lines(_Strict):
         return getattr(self, act)
 
 
-class PersonaCard(_Strict):
+class PersonaCard(Strict):
     id: Annotated[str, Field(pattern=_ID)]
     version: int = Field(1, ge=1)
     brief: Brief

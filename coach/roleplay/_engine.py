@@ -1,4 +1,4 @@
-"""The role-played person: state, policy and engine.
+"""The role-played person's policy (``decide``) and engine; the session state is in ``_state``.
 
     engine = RoleplayEngine(card, coder, ScriptedRealiser())
     state = engine.start()
@@ -17,28 +17,22 @@ unlocked items and a count of the rest, realisers receive only unlocked content,
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
-from coach.coding import CodeResult, HistoryTurn, InvalidReply
+from coach.coding import CodeResult, HistoryTurn, reply_text
 from coach.roleplay._cards import MOOD_LABELS, STAGES, HiddenItem, PersonaCard
 from coach.roleplay._guard import LeakGuard, looks_like_injection
 from coach.roleplay._lines import CardIndex, Embeds, card_index
 from coach.roleplay._realisers import Realiser, RealiseRequest, ScriptedRealiser
-from coach.roleplay._rules import Change, asks_for_plan, assess, mood_for, stage_for
+from coach.roleplay._rules import asks_for_plan, assess, mood_for, stage_for
+from coach.roleplay._state import ConversationEnded, PersonaState, TurnOutcome
 
-__all__ = [
-    "ACTS", "Change", "ConversationEnded", "Decision", "PersonaState", "RoleplayEngine",
-    "TurnOutcome", "decide",
-]
+__all__ = ["Decision", "RoleplayEngine", "decide"]
 
-ACTS = (
-    "deflect", "defend", "short_answer", "answer", "disclose", "agree_plan", "end", "off_topic",
-)
 # A reply this close (cosine) to one the trainee already gave counts as a repeat.
 REPEAT_SIMILARITY = 0.95
 # Embedding similarity between a reply and an item's topic that counts as "on the topic".
@@ -60,82 +54,6 @@ class Coder(Protocol):
     def code(
         self, reply: str, context: str | None = None, history: Sequence[HistoryTurn] = ()
     ) -> CodeResult: ...
-
-
-class ConversationEnded(RuntimeError):
-    """The conversation is over; no more turns."""
-
-
-@dataclass
-class PersonaState:
-    """Everything that changes in a session; JSON-serialisable via ``to_dict``."""
-
-    persona: str
-    receptivity: float
-    start_receptivity: float
-    stage: str
-    turn: int = 0  # trainee turns so far
-    unlocked: dict[str, int] = field(default_factory=dict)  # item id -> turn it unlocked
-    used_lines: list[str] = field(default_factory=list)
-    history: list[list[str]] = field(default_factory=list)  # [speaker, text]
-    closed_run: int = 0
-    negative_run: int = 0
-    plan_agreed: bool = False
-    ended: bool = False
-    end_reason: str | None = None
-    seed: int = 0
-    opening_key: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> PersonaState:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
-        if unknown:
-            raise ValueError(f"unknown PersonaState fields: {sorted(unknown)}")
-        values = dict(data)
-        values["unlocked"] = {str(k): int(v) for k, v in data.get("unlocked", {}).items()}
-        values["used_lines"] = [str(k) for k in data.get("used_lines", [])]
-        values["history"] = [[str(s), str(t)] for s, t in data.get("history", [])]
-        return cls(**values)
-
-    @property
-    def mood(self) -> str:
-        return mood_for(self.receptivity)
-
-
-@dataclass(frozen=True)
-class TurnOutcome:
-    turn: int
-    learner: str
-    coded: CodeResult
-    reply: str
-    act: str
-    receptivity: float
-    mood: str  # a label: "shut down", "guarded", "warming", "open"
-    changes: tuple[Change, ...]
-    unlocked: tuple[str, ...]  # hidden item ids newly unlocked this turn
-    ended: bool
-    realiser: str
-    fallback_reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "turn": self.turn,
-            "learner": self.learner,
-            "coded": self.coded.to_dict(),
-            "reply": self.reply,
-            "act": self.act,
-            "receptivity": self.receptivity,
-            "mood": self.mood,
-            "changes": [[c.reason, c.delta] for c in self.changes],
-            "unlocked": list(self.unlocked),
-            "ended": self.ended,
-            "realiser": self.realiser,
-            "fallback_reason": self.fallback_reason,
-        }
 
 
 @dataclass(frozen=True)
@@ -315,9 +233,7 @@ class RoleplayEngine:
                 f"the conversation with {self.card.brief.name} has ended ({state.end_reason}); "
                 "start a new session to practise again"
             )
-        text = learner_text.strip() if isinstance(learner_text, str) else ""
-        if not text:
-            raise InvalidReply("the reply is empty: type what you would say to the person")
+        text = reply_text(learner_text)
         # A trainee may speak first; the person's opening is still part of the record.
         opening_key = state.opening_key or self.index.choose_opening(state.seed)
         past = state.history or [["person", self.index.text(opening_key)]]

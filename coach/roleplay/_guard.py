@@ -21,7 +21,8 @@ from collections.abc import Collection
 import numpy as np
 
 from coach.roleplay._cards import phrase_pattern
-from coach.roleplay._lines import CardIndex, sentences
+from coach.roleplay._lines import CardIndex
+from coach.text import split_sentences
 
 _INJECTION = [
     r"\bignore\b.{0,40}\b(instructions?|prompts?|rules|directions|guidelines|programming|previous|above)\b",
@@ -144,7 +145,7 @@ class LeakGuard:
 
     def prime(self, texts: list[str]) -> None:
         """Embed the sentences of many texts at once (checking a whole bank is then fast)."""
-        self.sentence_vectors([p for t in texts for p in sentences(t)] or [" "])
+        self.sentence_vectors([p for t in texts for p in split_sentences(t)] or [" "])
 
     def keyword_hit(self, text: str, locked: Collection[str]) -> str | None:
         for item_id in locked:
@@ -155,7 +156,7 @@ class LeakGuard:
 
     def similar_item(self, text: str, locked: Collection[str]) -> tuple[str, float] | None:
         """The locked item a sentence of ``text`` paraphrases, with its similarity."""
-        parts = sentences(text)
+        parts = split_sentences(text)
         locked = set(locked)
         if not parts or not locked:
             return None

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from cachetools import LRUCache
 
 from coach.roleplay._cards import MOODS, PersonaCard
+from coach.text import split_sentences
 
 
 class Embeds(Protocol):
@@ -67,13 +69,6 @@ def _mood_penalty(mood: str, line_mood: str) -> float:
     return steps * WARMER_PENALTY if steps > 0 else -steps * COOLER_PENALTY
 
 
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_RE.split(text) if s and s.strip()]
-
-
 def prefix_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
     """Topic words match as word prefixes ('argu' finds 'argument', 'arguing')."""
     parts = sorted((re.escape(p.lower().strip()) for p in phrases if p.strip()), key=len, reverse=True)
@@ -116,7 +111,7 @@ class CardIndex:
         # The brief and the voice hold nothing hidden: a sentence closest to them gives
         # nothing away.
         brief = card.brief
-        public = sentences(" ".join(
+        public = split_sentences(" ".join(
             [brief.situation, brief.why_visiting, brief.your_goal, card.voice.summary,
              *card.voice.notes]
         ))
@@ -152,17 +147,8 @@ class CardIndex:
     def text(self, key: str) -> str:
         return self.by_key[key].text
 
-    def vector(self, key: str) -> np.ndarray:
-        return self.line_vectors[self._row[key]]
-
     def item_keys(self, item_id: str) -> list[str]:
         return [e.key for e in self.entries if e.act == "disclose" and e.mood == item_id]
-
-    def item_vectors(self, item_id: str) -> np.ndarray:
-        """The item's lines and its statement: what a leak of it would resemble."""
-        rows = [self._row[k] for k in self.item_keys(item_id)]
-        statement = self.statement_vectors[self.item_ids.index(item_id)][None, :]
-        return np.vstack([self.line_vectors[rows], statement])
 
     def topic_similarity(self, vector: np.ndarray) -> dict[str, float]:
         sims = self.topic_vectors @ vector
@@ -232,7 +218,9 @@ class CardIndex:
         return allowed[0] if allowed else used[0]
 
 
-_CACHE: dict[tuple[str, str, int], CardIndex] = {}
+# An index is a few MB of vectors; more than a handful of embedders per process only
+# happens in tests and evals.
+_CACHE: LRUCache[tuple[str, str, int], CardIndex] = LRUCache(maxsize=32)
 _CACHE_LOCK = threading.Lock()
 
 

@@ -14,14 +14,14 @@ snippets that have passed the same leak check. Locked items never enter it.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from coach.llm import ChatModel, LLMUnavailable
+from coach.llm import ChatModel, LLMUnavailable, neutralise
 from coach.roleplay._cards import MOOD_LABELS, HiddenItem, PersonaCard
-from coach.roleplay._guard import LeakGuard, out_of_character, sentences, strip_speaker_label
+from coach.roleplay._guard import LeakGuard, out_of_character, strip_speaker_label
+from coach.text import split_sentences
 
 log = logging.getLogger("coach.roleplay")
 
@@ -91,13 +91,8 @@ _MOOD_HINTS = {
     "warming": "You are starting to trust this worker a little.",
     "open": "You feel listened to and are speaking freely.",
 }
-_DELIMITER_RE = re.compile(r"</?\s*(worker|system|user|assistant)\s*>", re.IGNORECASE)
-
-
-def neutralise(text: str) -> str:
-    """Untrusted text inside the prompt: no delimiter of ours, no control characters."""
-    text = _DELIMITER_RE.sub("(worker)", text)
-    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable())
+# The prompt's delimiter, and chat-role tags a trainee might type to fake a new section.
+TAGS = ("worker", "system", "user", "assistant")
 
 
 class LLMRealiser:
@@ -113,9 +108,11 @@ class LLMRealiser:
         max_tokens: int = 160,
         max_chars: int = 420,
         max_sentences: int = 5,
+        max_snippets: int = 2,
     ) -> None:
         self.model = model
         self.retriever = retriever
+        self.max_snippets = max_snippets
         self.max_tokens = max_tokens
         self.max_chars = max_chars
         self.max_sentences = max_sentences
@@ -123,7 +120,7 @@ class LLMRealiser:
     # prompt --------------------------------------------------------------------------
 
     def _snippets(self, request: RealiseRequest, guard: LeakGuard | None) -> list[str]:
-        if self.retriever is None:
+        if self.retriever is None or self.max_snippets <= 0:
             return []
         try:
             found = list(self.retriever(f"{request.card.brief.name}: {request.line}"))
@@ -137,7 +134,7 @@ class LLMRealiser:
             # the outcomes transcript): a snippet touching a locked item is dropped.
             if snippet and guard is not None and guard.leaked_item(snippet, request.locked) is None:
                 kept.append(snippet)
-            if len(kept) == 2:
+            if len(kept) == self.max_snippets:
                 break
         return kept
 
@@ -182,7 +179,7 @@ class LLMRealiser:
             f"written here. Reply with {name}'s spoken words only: no name label, no narration."
         )
         history = [
-            f"{'Worker' if speaker == 'worker' else name}: {neutralise(text)}"
+            f"{'Worker' if speaker == 'worker' else name}: {neutralise(text, TAGS)}"
             for speaker, text in request.history[-6:]
         ]
         user = ""
@@ -190,7 +187,7 @@ class LLMRealiser:
             user += "The conversation so far:\n" + "\n".join(history) + "\n\n"
         user += (
             "The worker now says (their words only, between the tags):\n"
-            f"<worker>\n{neutralise(request.learner)}\n</worker>\n\nReply as {name}."
+            f"<worker>\n{neutralise(request.learner, TAGS)}\n</worker>\n\nReply as {name}."
         )
         return [{"role": "system", "content": "\n".join(parts)}, {"role": "user", "content": user}]
 
@@ -200,7 +197,7 @@ class LLMRealiser:
         """Why a model reply cannot be used (safe to show), or None."""
         if not text:
             return "the model's reply was empty"
-        if len(text) > self.max_chars or len(sentences(text)) > self.max_sentences:
+        if len(text) > self.max_chars or len(split_sentences(text)) > self.max_sentences:
             return "the model's reply was too long"
         problem = out_of_character(text, name=request.card.brief.name)
         if problem:

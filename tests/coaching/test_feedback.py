@@ -153,3 +153,20 @@ def test_turn_feedback_names_the_code_and_the_stance(search) -> None:
     cited = turn_feedback(coded("reflection_complex"), search=search)
     assert cited.startswith("Complex reflection (outcomes-focused):")
     assert "Guidance: “" in cited and ".md)" in cited
+
+
+def test_exemplar_indexes_are_kept_for_a_bounded_number_of_directories(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from coach.coaching import _feedback
+    from tests.support.fake_embedder import CountingEmbedder
+
+    embedder = CountingEmbedder()
+    indexes = []
+    for n in range(_feedback._index_cache.maxsize + 2):
+        directory = tmp_path / str(n)
+        directory.mkdir()
+        shutil.copy(EXEMPLARS / "iris.yaml", directory)
+        indexes.append(ExemplarIndex.load(directory, embedder=embedder))
+    assert len(_feedback._index_cache) <= _feedback._index_cache.maxsize
+    assert ExemplarIndex.load(tmp_path / str(n), embedder=embedder) is indexes[-1]

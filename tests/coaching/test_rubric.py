@@ -1,4 +1,4 @@
-"""knowledge/rubric.yaml is validated strictly: a mistake fails on load, naming the field."""
+"""The rubric (rubric.yaml in the knowledge folder) is validated strictly: a mistake fails on load, naming the field."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from coach.coaching._rubric import DEFAULT_RUBRIC_PATH, RubricError, load_rubric, template_fields
+from coach.coaching._rubric import RubricError, load_rubric, template_fields
+from coach.settings import KnowledgeSettings
 
-RAW: dict[str, Any] = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8"))
+SHIPPED_RUBRIC = KnowledgeSettings.model_construct().rubric_path
+RAW: dict[str, Any] = yaml.safe_load(SHIPPED_RUBRIC.read_text(encoding="utf-8"))
 
 
 def write(tmp_path: Path, raw: object) -> Path:
@@ -111,3 +113,15 @@ def test_template_fields_are_plain_names() -> None:
     assert template_fields("{a:.0%} and {b}") == {"a", "b"}
     with pytest.raises(ValueError, match="plain name"):
         template_fields("{a.b}")
+
+
+def test_parsed_rubrics_are_kept_for_a_bounded_number_of_files(tmp_path: Path) -> None:
+    from coach.coaching import _rubric
+
+    paths = []
+    for n in range(_rubric._cache.maxsize + 3):
+        (tmp_path / str(n)).mkdir()
+        paths.append(write(tmp_path / str(n), RAW))
+    first = [load_rubric(path) for path in paths]
+    assert len(_rubric._cache) <= _rubric._cache.maxsize
+    assert load_rubric(paths[-1]) is first[-1]  # the most recent are still cached

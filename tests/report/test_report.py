@@ -49,6 +49,16 @@ def session(codes: Sequence[str | tuple[str, str]], start: float = 0.3) -> list[
     return turns
 
 
+def turn(index: int, learner: str, coded: CodeResult, reply: str, receptivity: float, mood: str,
+         unlocked: Sequence[str]) -> TurnRecord:
+    return TurnRecord(index=index, learner=learner, coded=coded, reply=reply,
+                      receptivity=receptivity, mood=mood, unlocked=tuple(unlocked))
+
+
+def hidden_item(id: str, title: str, unlocked: bool, turn_index: int | None, kind: str) -> HiddenItemResult:
+    return HiddenItemResult(id=id, title=title, unlocked=unlocked, turn_index=turn_index, kind=kind)
+
+
 def by_name(turns: list[TurnRecord]) -> dict:
     rows, _ = indicators(turns, load_rubric())
     return {r.name: r for r in rows}
@@ -142,18 +152,18 @@ def test_every_metric_a_rule_may_name_is_filled() -> None:
 
 
 HIDDEN = [
-    HiddenItemResult("money", "Money has been tight", True, 2, "worry"),
-    HiddenItemResult("holiday", "Saving for a family holiday", True, None, "outcome"),
-    HiddenItemResult("llyr", "Things with Llyr", False, None, "worry"),
-    HiddenItemResult("peter", "Wants Peter home", False, None, "outcome"),
+    hidden_item("money", "Money has been tight", True, 2, "worry"),
+    hidden_item("holiday", "Saving for a family holiday", True, None, "outcome"),
+    hidden_item("llyr", "Things with Llyr", False, None, "worry"),
+    hidden_item("peter", "Wants Peter home", False, None, "outcome"),
 ]
 
 
 def test_uncovered_items_carry_the_line_that_reached_them() -> None:
     turns = session(["open_question", "reflection_complex", "affirmation", "summary"])
     # The holiday has no turn from the engine; the turn that lists it is used.
-    turns[3] = TurnRecord(4, "So a few days away together.", coded("summary"), "Yes, that's it.",
-                          0.6, "warming", ["holiday"])
+    turns[3] = turn(4, "So a few days away together.", coded("summary"), "Yes, that's it.",
+                    0.6, "warming", ["holiday"])
     report = build_report("Debs", turns, HIDDEN, None, 0.3)
     first, second = report.uncovered
     assert (first.id, first.turn_index, first.learner) == ("money", 2, "reply 2 (reflection_complex)")
@@ -243,8 +253,8 @@ def test_without_guidance_the_points_stand_uncited_with_a_note(how: str) -> None
 
 def test_markdown_has_every_section_and_escapes_typed_text() -> None:
     turns = session(["open_question", "reflection_complex", "summary"])
-    turns[0] = TurnRecord(1, "Is it A | B? <script>alert(1)</script> **bold**", coded("closed_question"),
-                          "Dunno.", 0.32, "guarded", [])
+    turns[0] = turn(1, "Is it A | B? <script>alert(1)</script> **bold**", coded("closed_question"),
+                    "Dunno.", 0.32, "guarded", [])
     md = report_markdown(build_report("Debs", turns, HIDDEN, None, 0.3))
     for heading in ("# Session report: Debs", "## Indicators", "## Outcomes focus",
                     "## What the person shared", "## What stayed hidden", "## Strengths",
@@ -268,8 +278,8 @@ def test_json_round_trips_exactly(search) -> None:
 
 def test_timeline_png_is_written_with_one_point_per_turn(tmp_path: Path) -> None:
     turns = session(["open_question", "reflection_complex", "affirmation", "summary", "advice"])
-    turns[1] = TurnRecord(2, "Money's tight.", coded("reflection_complex"), "It is.", 0.5, "warming",
-                          ["money"])
+    turns[1] = turn(2, "Money's tight.", coded("reflection_complex"), "It is.", 0.5, "warming",
+                    ["money"])
     report = build_report("Debs", turns, HIDDEN, None, 0.3)
     fig = timeline_figure(report)
     ax = fig.axes[0]
@@ -288,7 +298,7 @@ def test_timeline_png_is_written_with_one_point_per_turn(tmp_path: Path) -> None
 
 
 def test_an_empty_session_reports_without_crashing(tmp_path: Path) -> None:
-    locked = [HiddenItemResult(h.id, h.title, False, None, h.kind) for h in HIDDEN]
+    locked = [hidden_item(h.id, h.title, False, None, h.kind) for h in HIDDEN]
     report = build_report("Mr Britton", [], locked, None, 0.25)
     assert all(i.band == "n/a" and "n/a" in i.display for i in report.indicators)
     assert report.strengths == ()
@@ -304,7 +314,7 @@ def test_a_200_turn_session_is_quick(search, tmp_path: Path) -> None:
     cycle = ["open_question", "reflection_complex", ("closed_question", "paperwork"),
              "reflection_simple", "affirmation", "summary", ("advice", "neutral")]
     turns = session([cycle[n % len(cycle)] for n in range(200)], start=0.0)
-    hidden = [HiddenItemResult(f"item{k}", f"Hidden item number {k}", k % 2 == 0, 20 * k + 5, "outcome")
+    hidden = [hidden_item(f"item{k}", f"Hidden item number {k}", k % 2 == 0, 20 * k + 5, "outcome")
               for k in range(8)]
     timeline_png(build_report("Debs", session(["open_question"]), [], search, 0.3), tmp_path / "w.png")
     started = time.perf_counter()

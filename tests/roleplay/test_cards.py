@@ -158,3 +158,14 @@ def test_phrase_pattern_matches_whole_words_only() -> None:
     assert pattern.search("I sat on the Council for years")
     assert not pattern.search("a councillor")
     assert pattern.search("only £22 a week")
+
+
+def test_card_indexes_are_kept_for_a_bounded_number_of_embedders(cards) -> None:
+    from coach.roleplay import _lines
+    from tests.support.fake_embedder import CountingEmbedder
+
+    embedder = CountingEmbedder()
+    assert card_index(cards["iris"], embedder) is card_index(cards["iris"], embedder)
+    for _ in range(_lines._CACHE.maxsize + 2):
+        card_index(cards["iris"], CountingEmbedder())
+    assert len(_lines._CACHE) <= _lines._CACHE.maxsize

@@ -320,10 +320,8 @@ def test_only_a_clear_invitation_gets_something_volunteered(cards) -> None:
     """High receptivity lets the person volunteer, but only in answer to a listening move
     the coder is sure of: a muddled reply coded as a reflection at low confidence is not
     enough (that is how a machine-directed request would slip through)."""
-    import dataclasses
-
     sure = result("reflection_complex", "outcomes")
-    unsure = dataclasses.replace(sure, confidence=0.4)
+    unsure = sure.model_copy(update={"confidence": 0.4})
     outcomes = []
     for coded in (unsure, sure):
         engine = RoleplayEngine(cards["debs"], ScriptCoder([coded]))
