@@ -36,7 +36,7 @@ from coach.coding import (
     request_for,
 )
 from coach.coding._exemplars import iter_replies, load_file
-from coach.report._metrics import utterance_codes
+from coach.report import utterance_codes
 from evals.coder_data import (
     ANNOMI_LABELS,
     SEED_FILE,

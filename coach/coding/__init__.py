@@ -31,6 +31,7 @@ from coach.coding._vocabulary import (
     CodeResult,
     HistoryTurn,
     InvalidReply,
+    SentenceCode,
     Stance,
     reply_text,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "Moment",
     "STANCES",
     "STANCE_LABELS",
+    "SentenceCode",
     "Stance",
     "cross_validate",
     "feature_fingerprint",

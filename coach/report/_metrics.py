@@ -7,7 +7,8 @@ And who was there?" is one reflection and two questions (see ``utterance_codes``
 reply keeps one primary code for display. Summaries are reflections (as in MITI 4, where
 a summary is coded as a reflection) and, since they gather several things the person said
 into one meaning, they count as complex reflections. A reply a supervisor has overridden
-counts only as its human code.
+counts only as its human code: the service builds reports from results that carry it
+(``coach.teams.with_human_code`` replaces the coder's sentence codes with the human one).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from coach.coaching import Condition, CountBand, Rubric, Rule
-from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES, Code, CodeResult
+from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES, CodeResult
 from coach.report._types import BandName, HiddenItemResult, Indicator, StanceMix, TurnRecord
 
 # Counts that mean "not measured" rather than "none" when there were no replies.
@@ -69,7 +70,7 @@ _REFLECTIVE = frozenset({"reflection_simple", "reflection_complex", "summary"})
 _QUESTIONS = frozenset({"open_question", "closed_question"})
 
 
-def utterance_codes(coded: CodeResult, override: Code | None = None) -> list[str]:
+def utterance_codes(coded: CodeResult) -> list[str]:
     """The codes one reply adds to the session's counts, one per behaviour in it.
 
     The rule (MITI 4.2.1 counts behaviours, not turns):
@@ -77,11 +78,10 @@ def utterance_codes(coded: CodeResult, override: Code | None = None) -> list[str
       reflection and two questions;
     - a reply coded as a summary counts once, as a summary: its reflective sentences are
       that one summary, while a question or affirmation inside it still counts;
-    - a reply a supervisor has overridden counts only as the human code (``override``);
+    - a reply a supervisor has overridden counts only as the human code (its result comes
+      from ``coach.teams.with_human_code``, which leaves one sentence with that code);
     - a reply whose sentences are not recorded counts as its primary code.
     """
-    if override is not None:
-        return [override]
     sentences = [s.code for s in coded.sentences]
     if not sentences:
         return [coded.code]
@@ -93,28 +93,24 @@ def utterance_codes(coded: CodeResult, override: Code | None = None) -> list[str
     return sentences
 
 
-def utterance_counts(
-    turns: Sequence[TurnRecord], overrides: Mapping[int, Code] | None = None
-) -> Counter[str]:
-    """Counts of every code over a session's replies; ``overrides`` maps a turn's index to
-    the code a supervisor gave it."""
-    overrides = overrides or {}
+def utterance_counts(turns: Sequence[TurnRecord]) -> Counter[str]:
+    """Counts of every code over a session's replies (see ``utterance_codes``)."""
     counts: Counter[str] = Counter()
     for t in turns:
-        counts.update(utterance_codes(t.coded, overrides.get(t.index)))
+        counts.update(utterance_codes(t.coded))
     return counts
 
 
 def indicators(
-    turns: Sequence[TurnRecord], rubric: Rubric, overrides: Mapping[int, Code] | None = None
+    turns: Sequence[TurnRecord], rubric: Rubric
 ) -> tuple[list[Indicator], dict[str, Any]]:
     """The six indicators, and every metric the rubric's rules and templates may use.
 
-    Counts are per behaviour (``utterance_codes``); ``overrides`` maps a turn's index to a
-    supervisor's code, which then replaces everything the coder found in that reply.
+    Counts are per behaviour (``utterance_codes``), with any supervisor's code already in
+    the turns' results.
     """
     th = rubric.thresholds
-    counted = utterance_counts(turns, overrides)
+    counted = utterance_counts(turns)
     n = len(turns)
     simple = counted["reflection_simple"]
     complex_ = counted["reflection_complex"] + counted["summary"]
@@ -221,9 +217,7 @@ def indicators(
     metrics.update({f"{row.name}_display": row.display for row in rows})
     advice = counted["advice"]
     # A share of replies, so a reply with two pieces of advice still counts once here.
-    advice_replies = sum(
-        "advice" in utterance_codes(t.coded, (overrides or {}).get(t.index)) for t in turns
-    )
+    advice_replies = sum("advice" in utterance_codes(t.coded) for t in turns)
     metrics.update(
         turns=n, reflections=reflections, simple_reflections=simple,
         complex_reflection_count=complex_, questions=questions, open_question_count=open_q,
@@ -231,7 +225,7 @@ def indicators(
         confronts=counted["confront"], information=counted["information"],
         affirmations_fair=aff_levels[0], affirmations_good=aff_levels[1],
         summaries_fair=sum_levels[0], summaries_good=sum_levels[1],
-        longest_question_run=_longest_question_run(turns, overrides or {}),
+        longest_question_run=_longest_question_run(turns),
     )
     for stance in STANCES:
         share = mix.share(stance)
@@ -247,11 +241,12 @@ def indicators(
     return rows, metrics
 
 
-def _longest_question_run(turns: Sequence[TurnRecord], overrides: Mapping[int, Code]) -> int:
-    """The most replies in a row whose primary code (or human code) is a question."""
+def _longest_question_run(turns: Sequence[TurnRecord]) -> int:
+    """The most replies in a row whose primary code (the human code where overridden) is a
+    question."""
     longest = run = 0
     for t in turns:
-        run = run + 1 if overrides.get(t.index, t.coded.code) in _QUESTIONS else 0
+        run = run + 1 if t.coded.code in _QUESTIONS else 0
         longest = max(longest, run)
     return longest
 

@@ -12,7 +12,7 @@ import pytest
 
 from coach.coding import Coder, get_coder
 from coach.coding._screen import NOT_ENGLISH_CUE, SYSTEM_CUE, addresses_the_system
-from coach.report._metrics import utterance_codes
+from coach.report import utterance_codes
 from evals.common import PROJECT_ROOT
 
 DEBS_OPENING = "Come in then. I suppose you want to know about Saturday."

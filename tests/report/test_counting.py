@@ -1,6 +1,7 @@
 """Counting what MITI counts: every question, reflection and affirmation in a reply feeds
 the indicators, the reply keeps one primary code, and a supervisor's override replaces
-everything the coder found in that reply."""
+everything the coder found in that reply (through ``coach.teams.with_human_code``, the one
+path the service builds reports with)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import pytest
 
 from coach.coaching._rubric import load_rubric
 from coach.coding._vocabulary import CodeResult, SentenceCode
-from coach.report import TurnRecord
-from coach.report._metrics import indicators, utterance_codes, utterance_counts
+from coach.report import TurnRecord, utterance_codes, utterance_counts
+from coach.report._metrics import indicators
+from coach.teams import with_human_code
 
 
 def reply(primary: str, *sentence_codes: str, stance: str = "outcomes") -> CodeResult:
@@ -27,8 +29,14 @@ def turns(*coded: CodeResult) -> list[TurnRecord]:
                        mood="guarded") for i, c in enumerate(coded, 1)]
 
 
+def overridden(ts: list[TurnRecord], codes: dict[int, str]) -> list[TurnRecord]:
+    """The turns as the service reports them: a supervisor's code in place of the coder's."""
+    return [t.model_copy(update={"coded": with_human_code(t.coded, (codes[t.index], None))})
+            if t.index in codes else t for t in ts]
+
+
 def rows(ts: list[TurnRecord], overrides: dict[int, str] | None = None) -> dict:
-    found, metrics = indicators(ts, load_rubric(), overrides)  # type: ignore[arg-type]
+    found, metrics = indicators(overridden(ts, overrides or {}), load_rubric())
     return {r.name: r for r in found} | {"metrics": metrics}
 
 
@@ -79,7 +87,7 @@ def test_an_overridden_reply_counts_only_as_its_human_code() -> None:
         reply("closed_question"),
     )
     assert utterance_counts(session)["open_question"] == 2
-    counted = utterance_counts(session, {1: "advice"})  # type: ignore[dict-item]
+    counted = utterance_counts(overridden(session, {1: "advice"}))
     assert counted == {"advice": 1, "closed_question": 1}
     r = rows(session, {1: "advice"})
     assert r["metrics"]["questions"] == 1 and r["metrics"]["reflections"] == 0
@@ -90,6 +98,13 @@ def test_an_override_also_decides_a_run_of_questions() -> None:
     session = turns(reply("open_question"), reply("closed_question"), reply("open_question"))
     assert rows(session)["metrics"]["longest_question_run"] == 3
     assert rows(session, {2: "reflection_simple"})["metrics"]["longest_question_run"] == 1
+
+
+def test_an_overridden_stance_alone_keeps_the_coders_sentence_codes() -> None:
+    coded = reply("reflection_complex", "reflection_complex", "open_question", stance="neutral")
+    human = with_human_code(coded, (None, "outcomes"))
+    assert human.stance == "outcomes"
+    assert utterance_codes(human) == ["reflection_complex", "open_question"]
 
 
 def test_the_primary_code_counts_even_when_sentences_disagree() -> None:
