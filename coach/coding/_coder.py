@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.coding._cues import Evidence, build_cues, outcomes_score
+from coach.coding._cues import Evidence, build_cues, gives_up_what_they_named, outcomes_score
 from coach.coding._encoder import ENCODER_DIR, encoder_available, get_coding_encoder
 from coach.coding._features import (
     N_SCALARS,
@@ -309,6 +309,8 @@ class Coder:
             confidence = max(float(pc[k]), float(psent[:, k].max()))
         stance = self._stances[int(np.argmax(ps))]
         stance_probs = {s: float(ps[k]) for k, s in enumerate(self._stances)}
+        if primary == "advice" and gives_up_what_they_named(p.screen.text, p.ctx.last):
+            stance, stance_probs = "paperwork", {s: float(s == "paperwork") for s in stance_probs}
         evidence = Evidence(
             text=p.screen.text,
             sentences=tuple(p.sentences),

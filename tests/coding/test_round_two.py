@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from coach.coding import Coder, get_coder
+from coach.coding._cues import gives_up_what_they_named
 from coach.coding._screen import NOT_ENGLISH_CUE, SYSTEM_CUE, addresses_the_system
 from coach.report import utterance_codes
 from evals.common import PROJECT_ROOT
@@ -68,6 +69,16 @@ def test_a_risk_led_suggestion_put_as_a_question_is_paperwork_led(coder: Coder) 
     result = coder.code("Have you thought about rehoming Cassie?", BRITTON)
     assert result.stance == "paperwork"
     assert result.code not in ("open_question", *REFLECTIONS)
+
+
+def test_only_advice_to_give_up_what_the_person_just_named_is_read_as_risk_led() -> None:
+    assert gives_up_what_they_named("Have you thought about rehoming Cassie?", BRITTON)
+    assert gives_up_what_they_named("Maybe it's time to part with the dog.",
+                                    "The dog's all I've got left.")
+    # Not about what they named, or not giving anything up: the model decides as usual.
+    assert not gives_up_what_they_named("Have you thought about rehoming Cassie?",
+                                        "My knee's been bad all week.")
+    assert not gives_up_what_they_named("What would help you keep Cassie with you?", BRITTON)
 
 
 def test_curious_transparent_risk_talk_is_not_paperwork_led_but_reading_the_report_is(
