@@ -291,9 +291,8 @@ class CoachService:
 
     def human_codes(self, session_id: str) -> dict[int, tuple[str | None, str | None]]:
         """THE HOOK for supervisors' overrides: {0-based turn: (code, stance)}, None where
-        the machine's stands. Reports are built with these in place of the coder's (see
-        ``coach.teams.with_human_code``); a report counter that takes overrides itself can be given
-        this mapping instead."""
+        the machine's stands. Reports, views and reviews use these in place of the coder's
+        through ``coach.teams.with_human_code``, the one override path."""
         return {i: (o.code, o.stance) for i, o in self.store.overrides_for(session_id).items()}
 
     def rebuild_report(self, session_id: str) -> Any:

@@ -39,6 +39,7 @@ from coach.coding._vocabulary import (
     CodeResult,
     HistoryTurn,
     InvalidReply,
+    SentenceCode,
     Stance,
     reply_text,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Moment",
     "STANCES",
     "STANCE_LABELS",
+    "SentenceCode",
     "Softmax",
     "Stance",
     "balanced_weights",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from coach.report._build import build_report
 from coach.report._markdown import report_markdown
+from coach.report._metrics import utterance_codes, utterance_counts
 from coach.report._plot import timeline_figure, timeline_png
 from coach.report._spread import SpreadPoint, spread_figure, spread_png
 from coach.report._trend import trend_png
@@ -36,4 +37,6 @@ __all__ = [
     "timeline_figure",
     "timeline_png",
     "trend_png",
+    "utterance_codes",
+    "utterance_counts",
 ]
