@@ -40,6 +40,12 @@ REPEAT_SIMILARITY = 0.95
 RECENT_WEIGHT = 0.35
 TIME_UP = "the visit ran out of time"
 TRAINEE_ENDED = "the trainee ended the session"
+# A first reply may answer the opener this much less well than the best bank line and
+# still be chosen: it is written for openers, the bank is not.
+FIRST_REPLY_SLACK = 0.0
+# How much better a subject line from a neighbouring bank must fit than the decided
+# bank's best before it is said instead.
+SUBJECT_MARGIN = 0.08
 SMALL_TALK = "small_talk"  # the card topic for greetings, tea and the weather
 
 
@@ -260,25 +266,43 @@ class RoleplayEngine:
         answering = decision.act in ("answer", "short_answer", "deflect", "defend")
         if answering:
             topic = self.index.answer_topic(text, vector)
-            if first and topic == SMALL_TALK:
-                topic = None  # a greeting gets a first reply, which can say more
             if topic:
                 key = self.index.choose_topic_line(
                     topic, mood, unlocked=unlocked, used=used_lines, vector=query, avoid=avoid_set
                 )
+                if key and first and topic == SMALL_TALK:
+                    # A greeting may get a first reply instead, when one fits it better.
+                    greeting = self.index.choose_first_reply(
+                        mood, seed=seed, unlocked=unlocked, vector=query, avoid=avoid_set | used,
+                        to_beat=self.index.score(key, mood, query),
+                    )
+                    key = greeting or key
                 if key:
                     # The words answer the question; the act is still what the person
                     # decided to do (a curt answer from someone defending themselves).
                     return key, decision.act
-            if first and decision.act != "defend":
-                key = self.index.choose_first_reply(
-                    mood, seed=seed, unlocked=unlocked, vector=query, avoid=avoid_set | used
-                )
-                if key and key not in used:
-                    return key, decision.act
         key = self.index.choose_from_bank(
             decision.act, mood, unlocked=unlocked, used=used, vector=query, avoid=avoid_set
         )
+        if answering:
+            best = key and self.index.score(key, mood, query)
+            # A line written about what was asked, from a neighbouring bank, beats a
+            # general one in the right temper ("Who comes in?" → the carers, twice a day).
+            subject = self.index.best_subject_line(
+                mood, unlocked=unlocked, used=used, vector=query, avoid=avoid_set
+            )
+            if subject and (key is None or subject[1] > (best or 0.0) + SUBJECT_MARGIN):
+                key, best = subject
+            if first and decision.act != "defend":
+                # A first reply when it answers the opener at least as well.
+                first_key = self.index.choose_first_reply(
+                    mood, seed=seed, unlocked=unlocked, vector=query, avoid=avoid_set | used,
+                    to_beat=(best or 0.0) - FIRST_REPLY_SLACK if key else -1.0,
+                )
+                if first_key:
+                    return first_key, decision.act
+            if key:
+                return key, decision.act
         if key is None:
             key = self.index.least_recent(used_lines, unlocked)
         return key, self.index.by_key[key].act

@@ -45,6 +45,8 @@ NEEDS_BONUS = 0.15
 # Closeness in meaning (cosine) to a question kind's ``about`` that counts as asking it
 # when none of its cue words is used.
 ANSWER_SIMILARITY = 0.6
+# Banks whose subject lines may answer a question, whatever the person decided to do.
+SUBJECT_BANKS = ("answer", "short_answer", "defend", "deflect")
 # First replies within this score of the best are equally good answers to the opener;
 # the session's seed picks among them.
 FIRST_REPLY_MARGIN = 0.1
@@ -203,10 +205,41 @@ class CardIndex:
         scored = []
         for topic_id, sim in zip(self.answer_topics, sims, strict=True):
             pattern = self.answer_patterns[topic_id]
-            named = bool(pattern and pattern.search(text))
+            # Each distinct cue named counts one ("sign a consent form" is about forms
+            # more than about the wound it mentions).
+            named = len({m.group(0).lower() for m in pattern.finditer(text)}) if pattern else 0
             if named or sim >= ANSWER_SIMILARITY:
-                scored.append((float(sim) + (1.0 if named else 0.0), topic_id))
+                scored.append((float(sim) + named, topic_id))
         return max(scored)[1] if scored else None
+
+    def best_subject_line(
+        self,
+        mood: str,
+        *,
+        unlocked: Collection[str],
+        used: Collection[str],
+        vector: np.ndarray,
+        avoid: Collection[str] = (),
+    ) -> tuple[str, float] | None:
+        """The unused surface line written about a particular subject (one with an
+        ``about``) that best answers what was said, from any bank the person answers
+        from, with its score (mood penalties included)."""
+        keys = self._fresh([
+            e.key for e in self.entries
+            if e.about and e.bank in SUBJECT_BANKS and e.key not in used
+            and set(e.needs) <= set(unlocked)
+        ], avoid)
+        if not keys:
+            return None
+        scored = [(self.match(k, vector) - _mood_penalty(mood, self.by_key[k].mood), k) for k in keys]
+        score, key = max(scored)
+        return key, score
+
+    def score(self, key: str, mood: str, vector: np.ndarray) -> float:
+        """A line's fit to what was said, with its mood penalty (as banks choose)."""
+        entry = self.by_key[key]
+        bonus = NEEDS_BONUS if entry.needs else 0.0
+        return self.match(key, vector) + bonus - _mood_penalty(mood, entry.mood)
 
     # --- choosing a line ---------------------------------------------------------------
 
@@ -294,6 +327,10 @@ class CardIndex:
         bonus = {k: -_mood_penalty(mood, self.by_key[k].mood) for k in unused}
         return self._best(unused, vector, bonus)
 
+    def match(self, key: str, vector: np.ndarray) -> float:
+        """How well a line answers what was said (cosine, words and subject together)."""
+        return float(self.match_vectors[self._row[key]] @ vector)
+
     def choose_first_reply(
         self,
         mood: str,
@@ -302,9 +339,12 @@ class CardIndex:
         unlocked: Collection[str],
         vector: np.ndarray,
         avoid: Collection[str] = (),
+        to_beat: float = -1.0,
     ) -> str | None:
         """A reply to the trainee's first turn: among the lines that answer it about as
-        well as the best does, the session's seed decides."""
+        well as the best does, the session's seed decides. None when even the best
+        answers it less well than ``to_beat`` (a question about something specific
+        deserves the line about that)."""
         keys = self._fresh([
             e.key for e in self.entries
             if e.bank == "first_reply" and set(e.needs) <= set(unlocked)
@@ -314,6 +354,8 @@ class CardIndex:
         rows = [self._row[k] for k in keys]
         scores = self.match_vectors[rows] @ vector
         best = float(np.max(scores))
+        if best < to_beat:
+            return None
         close = [k for k, s in zip(keys, scores, strict=True) if s >= best - FIRST_REPLY_MARGIN]
         return close[seed % len(close)]
 

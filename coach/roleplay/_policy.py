@@ -30,7 +30,7 @@ VOLUNTEER_CONFIDENCE = 0.5
 # MINIMAL_WORDS words) the item offered must be at least this close (cosine) to it, or
 # the person answers what was said instead. After a minimal encourager ("Mm, go on.")
 # the person chooses what to bring up.
-VOLUNTEER_FIT = 0.2
+VOLUNTEER_FIT = 0.25
 MINIMAL_WORDS = 4
 # The person ends the visit after the card's ``patience`` costly replies in a row once
 # receptivity is at the card's floor, or after PUSHED_FURTHER more while shut down.
