@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from coach.views import HistoryRow, Scenario, SessionView, TurnView
 from coach.wiring import Wiring
 
 Progress = Callable[[str], None]
+RECENT_SESSIONS = 3
 
 
 class ServiceError(ValueError):
@@ -114,7 +116,11 @@ class CoachService:
                 view = self._view(self.store.get_session(active.id))
                 return _with_notice(view, f"Welcome back: your conversation with "
                                           f"{view.persona_name} is where you left it.")
-        state = engine.start(seed=int(time.time_ns() % 1_000_000))
+        # Lines the trainee heard in their last three sessions with this person are said
+        # again only when nothing else fits.
+        recent = self.store.list_sessions(user.id, persona_id)[:RECENT_SESSIONS]
+        heard = [k for s in recent for k in s.state.get("used_lines", [])]
+        state = engine.start(seed=int(time.time_ns() % 1_000_000), recent_lines=heard)
         opening = engine.opening(state)
         session = self.store.create_session(user.id, persona_id, state.to_dict(), opening)
         return self._view(self.store.get_session(session.id))
@@ -135,13 +141,14 @@ class CoachService:
                 raise ServiceError("This conversation has ended. Start a new one to practise again.")
             engine = self.engine(session.persona_id)
             state = PersonaState.from_dict(session.state)
+            before = state.receptivity
             try:
                 outcome = engine.respond(state, message)
             except InvalidReply as exc:
                 raise ServiceError(str(exc)) from exc
             except ConversationEnded as exc:
                 raise ServiceError(str(exc)) from exc
-            feedback = self._turn_feedback(outcome.coded)
+            feedback = self._turn_feedback(outcome, engine, state.receptivity - before)
             try:
                 self.store.append_turn(
                     session_id, session.turn_count, learner=message, coded=outcome.coded.to_dict(),
@@ -163,16 +170,28 @@ class CoachService:
                                       f"scripted person answered instead ({outcome.fallback_reason}).")
         return view
 
-    def hint(self, user: User, session_id: str) -> Any:
+    def hint(self, user: User, session_id: str, previous: Any | None = None) -> Any:
+        """What to try next; ``previous`` is the last hint's ``memo()`` (the screen keeps
+        it), so the advice, quotation and example are not repeated."""
         from coach.coaching import hint_for
 
         session = self._owned(user, session_id)
+        engine = self.engine(session.persona_id)
         state = PersonaState.from_dict(session.state)
         history = [(speaker, text) for speaker, text in state.history]
         context = next((t for s, t in reversed(history) if s == "person"), session.opening)
         last_codes = [CodeResult.from_dict(t.coded) for t in session.turns[-6:]]
+        locked = [k for item in engine.card.hidden.items if item.id not in state.unlocked
+                  for k in item.keywords]
         return hint_for(context, history, last_codes, session.persona_id, self._search_guidance,
-                        self.exemplars)
+                        self.exemplars, locked=locked, previous=previous,
+                        secrets=self._secrets())
+
+    def _secrets(self) -> dict[str, tuple[str, ...]]:
+        """Every person's hidden phrases, kept out of hints."""
+        if not hasattr(self, "_secret_phrases"):
+            self._secret_phrases = {pid: c.secret_phrases() for pid, c in self.personas.items()}
+        return self._secret_phrases
 
     def end_session(self, user: User, session_id: str) -> Any:
         with self._session_locks.hold(session_id):
@@ -207,7 +226,8 @@ class CoachService:
     # --- internals -------------------------------------------------------------------
 
     def _finish(self, user: User, session_id: str) -> Any:
-        from coach.report import HiddenItemResult, TurnRecord, build_report
+        from coach.coaching import load_rubric
+        from coach.report import HiddenItemResult, ReportMeta, TurnRecord, build_report
 
         session = self._owned(user, session_id)
         engine = self.engine(session.persona_id)
@@ -224,8 +244,24 @@ class CoachService:
                              turn_index=i["unlocked_at"], kind=i["kind"])
             for i in debrief["items"]
         ]
-        report = build_report(debrief["name"], turns, hidden, self._search_guidance,
-                              debrief["start_receptivity"])
+        raised: dict[str, list[int]] = {}
+        for t in turns:
+            for concern in engine.concerns_raised(t.learner):
+                raised.setdefault(concern, []).append(t.index)
+        owner = self.store.get_user(session.user_id)
+        meta = ReportMeta(
+            session_id=session.id, trainee=owner.username if owner else str(session.user_id),
+            persona_id=session.persona_id, persona=debrief["name"],
+            started=session.created_at.isoformat(timespec="seconds"),
+            ended=datetime.now(UTC).isoformat(timespec="seconds"),
+            rubric_version=load_rubric().version,
+        )
+        report = build_report(
+            debrief["name"], turns, hidden, self._search_guidance, debrief["start_receptivity"],
+            ended_by=debrief["ended_by"], plan_agreed=debrief["plan_agreed"], goal=debrief["goal"],
+            concerns=[c | {"turns": raised.get(c["id"], [])} for c in debrief["safeguarding"]],
+            meta=meta,
+        )
         try:
             self.store.end_session(session_id, report.to_dict(), state_after=state.to_dict())
         except StoreConflict:
@@ -244,10 +280,12 @@ class CoachService:
         except SearchError:
             return []
 
-    def _turn_feedback(self, coded: CodeResult) -> str:
-        from coach.coaching import turn_feedback
+    def _turn_feedback(self, outcome: Any, engine: RoleplayEngine, delta: float) -> str:
+        from coach.coaching import Reaction, turn_feedback
 
-        return turn_feedback(coded, search=None)
+        reaction = Reaction(engine.card.brief.name, outcome.act, round(delta, 4),
+                            tuple(engine.card.item(i).title for i in outcome.unlocked))
+        return turn_feedback(outcome.coded, search=None, text=outcome.learner, reaction=reaction)
 
     def _owned(self, user: User, session_id: str) -> PracticeSession:
         from coach.store import SessionNotFound

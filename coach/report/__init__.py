@@ -10,9 +10,13 @@ from coach.report._markdown import report_markdown
 from coach.report._plot import timeline_figure, timeline_png
 from coach.report._trend import trend_png
 from coach.report._types import (
+    ConcernResult,
+    Ending,
+    GoalResult,
     HiddenItemResult,
     Indicator,
     Point,
+    ReportMeta,
     SessionReport,
     StanceMix,
     TurnRecord,
@@ -20,7 +24,11 @@ from coach.report._types import (
 )
 
 __all__ = [
+    "ConcernResult",
+    "Ending",
+    "GoalResult",
     "HiddenItemResult",
+    "ReportMeta",
     "Indicator",
     "Point",
     "SessionReport",

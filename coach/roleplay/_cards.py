@@ -317,6 +317,18 @@ class PersonaCard(Strict):
     def item(self, item_id: str) -> HiddenItem:
         return self.items_by_id[item_id]
 
+    def secret_phrases(self) -> tuple[str, ...]:
+        """Lower-cased phrases that would give a hidden item away: its key phrases, and
+        every sentence of its lines and its statement (for keeping them out of hints)."""
+        from coach.text import split_sentences
+
+        phrases: list[str] = []
+        for item in self.hidden.items:
+            phrases += [k.lower() for k in item.keywords]
+            for text in (*item.lines, item.statement or ""):
+                phrases += [" ".join(s.lower().split()) for s in split_sentences(text) if s.strip()]
+        return tuple(dict.fromkeys(p for p in phrases if p))
+
 
 def _format_errors(path: Path, exc: ValidationError) -> str:
     lines = []
