@@ -6,7 +6,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup browser postgres run test lint index bench evals clean
+.PHONY: setup browser axe postgres run test lint index bench evals clean
 
 setup: $(STAMP)
 
@@ -27,13 +27,23 @@ browser:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is not installed: the browser test will be skipped (apt-get install chromium)."; fi; }
 
+# axe-core for the browser test's accessibility checks, from the npm registry, once.
+AXE_DIR := .cache/axe-core
+axe:
+	@test -f $(AXE_DIR)/package/axe.min.js || { \
+	  if command -v npm >/dev/null 2>&1; then \
+	    mkdir -p $(AXE_DIR) && npm pack axe-core@4 --silent --pack-destination $(AXE_DIR) >/dev/null && \
+	    tar -xzf $(AXE_DIR)/axe-core-*.tgz -C $(AXE_DIR) && rm -f $(AXE_DIR)/axe-core-*.tgz; \
+	  else echo "npm is not installed: the accessibility checks will be skipped."; fi; } || \
+	  echo "axe-core could not be fetched: the accessibility checks will be skipped."
+
 # PostgreSQL for the opt-in store tests (COACH_TEST_POSTGRES=1), from Debian's packages.
 postgres:
 	@if [ "$${COACH_TEST_POSTGRES:-0}" = 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 	  echo "Installing PostgreSQL from Debian for the store tests..."; \
 	  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; fi
 
-test: setup browser postgres
+test: setup browser axe postgres
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
@@ -50,4 +60,4 @@ evals: setup
 	$(PY) -m evals persona
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache .cache

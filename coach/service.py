@@ -193,6 +193,19 @@ class CoachService:
             self._secret_phrases = {pid: c.secret_phrases() for pid, c in self.personas.items()}
         return self._secret_phrases
 
+    def ask_guidance(self, user: User, question: str) -> Any:
+        """An answer to a question about practice, built from the guidance and cited; any
+        signed-in user may ask. Written by the chat model when one is configured (its
+        citations checked), otherwise taken from the passages themselves."""
+        from coach.coaching import ask_guidance
+
+        self.user(user.id)  # the account still exists
+        try:
+            return ask_guidance(question, self._search_guidance, self.parts.vectors,
+                                self.parts.chat_model, max_tokens=self.settings.llm.max_tokens)
+        except ValueError as exc:
+            raise ServiceError(str(exc)) from exc
+
     def end_session(self, user: User, session_id: str) -> Any:
         with self._session_locks.hold(session_id):
             session = self._owned(user, session_id)

@@ -20,6 +20,10 @@ MAX_WORDS = 40
 _LIST_ITEM = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+)")
 _REFERENCES = re.compile(r"reference|further reading|bibliograph", re.IGNORECASE)
 _SKIP = re.compile(r"^(?:resource|audio|transcript|video|download)\b", re.IGNORECASE)
+# Captions of links and media, which point elsewhere rather than say anything.
+_CAPTION = re.compile(
+    r"^(?:listen to|watch|here is|here are|you can listen|you can watch|throughout this site|"
+    r"click|see also|this section is aimed)\b", re.IGNORECASE)
 # "Header: cell; Header: cell" — a table row written out, not a sentence.
 _TABLE_PAIRS = re.compile(r":[^;]{1,80};[^;]{0,80}:")
 _INFERRED = re.compile(r"\s*\((?:inferred|not named)[^)]*\)", re.IGNORECASE)
@@ -33,7 +37,7 @@ def is_clean_sentence(text: str) -> bool:
         return False
     if not (text[0].isupper() or text[0] in "‘“\"'") or text[-1] not in ".!?”’\"'":
         return False
-    if "|" in text or text.startswith("#") or _TABLE_PAIRS.search(text):
+    if "|" in text or text.startswith("#") or _TABLE_PAIRS.search(text) or _CAPTION.match(text):
         return False
     return not text.rstrip(".").endswith(":")
 
@@ -42,17 +46,36 @@ def clean_sentences(passage_text: str) -> list[str]:
     """The clean sentences of a passage, in order: tables, headings, links and list
     lead-ins are skipped; list items count only when they are sentences themselves."""
     out: list[str] = []
-    for raw in passage_text.splitlines():
-        line = raw.strip()
+    lines = [raw.strip() for raw in passage_text.splitlines()]
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
         if not line or line.startswith(("#", "|", "[", "!")):
             continue
-        line = _LIST_ITEM.sub("", line.lstrip("> ").strip())
-        line = re.sub(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)", "", line)
-        line = " ".join(line.split())
-        if not line or _SKIP.match(line):
+        is_item = bool(_LIST_ITEM.match(line))
+        line = _plain(line)
+        if not line or _SKIP.match(line) or _CAPTION.match(line):
+            continue
+        if line.endswith(":") and not is_item:
+            # A lead-in and its list read as one sentence, when that is short enough.
+            items = []
+            while i < len(lines) and (not lines[i] or _LIST_ITEM.match(lines[i])):
+                if lines[i]:
+                    items.append(_plain(lines[i]).rstrip(".;"))
+                i += 1
+            joined = f"{line} {'; '.join(items)}."
+            if items and is_clean_sentence(joined):
+                out.append(joined)
             continue
         out += [s for s in split_sentences(line, verbatim=True) if is_clean_sentence(s)]
     return out
+
+
+def _plain(line: str) -> str:
+    line = _LIST_ITEM.sub("", line.lstrip("> ").strip())
+    line = re.sub(r"\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w)", "", line)
+    return " ".join(line.split())
 
 
 def source_label(citation: Citation) -> str:
