@@ -126,6 +126,17 @@ class ExemplarIndex:
         self.vectors = vectors
         self.embedder = embedder
         self._texts = [_moment_text(m) for m in self.moments]
+        self._telling_cache: dict[int, list[bool]] = {}
+
+    def _telling(self, secrets: Secrets) -> list[bool]:
+        """Which moments would give a secret away; worked out once per set of secrets."""
+        key = hash(tuple(sorted(secrets.items())))
+        cached = self._telling_cache.get(key)
+        if cached is None:
+            cached = [_tells_secrets(text, m.persona, secrets)
+                      for m, text in zip(self.moments, self._texts, strict=True)]
+            self._telling_cache = {key: cached}
+        return cached
 
     @classmethod
     def load(cls, directory: Path | str, embedder: Any | None = None) -> ExemplarIndex:
@@ -170,12 +181,13 @@ class ExemplarIndex:
         sims = self.vectors @ query
         locked_phrases = [p.lower() for p in locked or () if p.strip()]
         shown_before = {" ".join(t.lower().split()) for t in exclude}
+        telling = self._telling(secrets) if secrets is not None else None
         best: tuple[tuple[int, float], Moment, Any, float] | None = None
-        for moment, sim, text in zip(self.moments, sims, self._texts, strict=True):
+        for n, (moment, sim, text) in enumerate(zip(self.moments, sims, self._texts, strict=True)):
             same = persona_id is not None and moment.persona == persona_id
             if same and (locked is None or any(p in text for p in locked_phrases)):
                 continue  # might reveal something the trainee has not uncovered yet
-            if secrets is not None and _tells_secrets(text, moment.persona, secrets):
+            if telling is not None and telling[n]:
                 continue
             score = float(sim) + (SAME_PERSONA_BONUS if same else 0.0)
             for reply in moment.replies:
