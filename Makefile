@@ -27,15 +27,18 @@ browser:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Chromium is not installed: the browser test will be skipped (apt-get install chromium)."; fi; }
 
-# axe-core for the browser test's accessibility checks, from the npm registry, once.
-AXE_DIR := .cache/axe-core
-axe:
-	@test -f $(AXE_DIR)/package/axe.min.js || { \
-	  if command -v npm >/dev/null 2>&1; then \
-	    mkdir -p $(AXE_DIR) && npm pack axe-core@4 --silent --pack-destination $(AXE_DIR) >/dev/null && \
-	    tar -xzf $(AXE_DIR)/axe-core-*.tgz -C $(AXE_DIR) && rm -f $(AXE_DIR)/axe-core-*.tgz; \
-	  else echo "npm is not installed: the accessibility checks will be skipped."; fi; } || \
-	  echo "axe-core could not be fetched: the accessibility checks will be skipped."
+# axe-core for the browser tests' accessibility checks, fetched once from the npm registry
+# (skipped quietly without npm; the checks are then skipped too).
+AXE := .cache/axe-core/axe.min.js
+axe: $(AXE)
+
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p .cache/axe-core && cd .cache/axe-core && \
+	  npm pack --silent axe-core@4.10 >/dev/null 2>&1 && \
+	  tar -xzf axe-core-4.10.*.tgz package/axe.min.js && mv package/axe.min.js . && \
+	  rm -rf package axe-core-4.10.*.tgz || echo "Could not fetch axe-core: the accessibility checks will be skipped."; \
+	else echo "npm is not installed: the accessibility checks will be skipped."; fi
 
 # PostgreSQL for the opt-in store tests (COACH_TEST_POSTGRES=1), from Debian's packages.
 postgres:
@@ -60,4 +63,4 @@ evals: setup
 	$(PY) -m evals persona
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache .cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache

@@ -12,21 +12,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from coach import practising
 from coach.coding import CodeResult, InvalidReply
 from coach.llm import ChatModel
 from coach.retrieval import Passage, SearchError
 from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
 from coach.settings import Settings
 from coach.store import PracticeSession, Store, StoreConflict, User
+from coach.teams import with_human_code
 from coach.views import HistoryRow, Scenario, SessionView, TurnView
 from coach.wiring import Wiring
 
 Progress = Callable[[str], None]
-RECENT_SESSIONS = 3
 
 
 class ServiceError(ValueError):
@@ -61,6 +61,14 @@ class CoachService:
     @property
     def exemplars(self) -> Any:
         return self.parts.exemplars
+
+    @property
+    def rubric(self) -> Any:
+        """The rubric from the knowledge folder in use (COACH_KNOWLEDGE_DIR applies);
+        ``load_rubric`` caches it until the file changes."""
+        from coach.coaching import load_rubric
+
+        return load_rubric(self.settings.knowledge.rubric_path)
 
     def engine(self, persona_id: str) -> RoleplayEngine:
         if persona_id not in self.personas:
@@ -107,26 +115,61 @@ class CoachService:
             for c in sorted(self.personas.values(), key=lambda c: c.brief.name)
         ]
 
-    def start_session(self, user: User, persona_id: str, resume: bool = True) -> SessionView:
-        """Resume the trainee's unfinished conversation with this person, or start one."""
+    def start_session(self, user: User, persona_id: str, resume: bool = True,
+                      assignment_id: int | None = None) -> SessionView:
+        """Resume the trainee's unfinished conversation with this person, or start one;
+        with ``assignment_id`` (checked by the caller), the one started from that assignment."""
         engine = self.engine(persona_id)
         if resume:
-            active = self.store.latest_active_session(user.id, persona_id)
+            active = (self.store.latest_active_session(user.id, persona_id)
+                      if assignment_id is None else next(iter(self.store.sessions_of(
+                          [user.id], assignment_id=assignment_id, status="active")), None))
             if active is not None:
                 view = self._view(self.store.get_session(active.id))
                 return _with_notice(view, f"Welcome back: your conversation with "
                                           f"{view.persona_name} is where you left it.")
-        # Lines the trainee heard in their last three sessions with this person are said
-        # again only when nothing else fits.
-        recent = self.store.list_sessions(user.id, persona_id)[:RECENT_SESSIONS]
-        heard = [k for s in recent for k in s.state.get("used_lines", [])]
+        heard = practising.heard_lines(self.store, user.id, persona_id)
         state = engine.start(seed=int(time.time_ns() % 1_000_000), recent_lines=heard)
         opening = engine.opening(state)
-        session = self.store.create_session(user.id, persona_id, state.to_dict(), opening)
+        session = self.store.create_session(user.id, persona_id, state.to_dict(), opening,
+                                            assignment_id=assignment_id)
         return self._view(self.store.get_session(session.id))
 
     def session(self, user: User, session_id: str) -> SessionView:
-        return self._view(self._owned(user, session_id))
+        return self._view(self._visible(user, session_id))
+
+    def discard_session(self, user: User, session_id: str) -> None:
+        """Delete the trainee's own unfinished session (a "start again" left behind)."""
+        from coach.store import StoreError
+
+        with self._session_locks.hold(session_id):
+            session = self._owned(user, session_id)
+            if session.status != "active":
+                raise ServiceError("Only an unfinished conversation can be discarded; ended "
+                                   "ones are kept with their reports.")
+            try:
+                self.store.discard_session(session_id)
+            except StoreError as exc:
+                raise ServiceError(str(exc)) from exc
+
+    def past_report(self, user: User, session_id: str) -> Any:
+        """The report of an ended session the user may see (with any supervisor's codes)."""
+        from coach.report import SessionReport
+
+        session = self._visible(user, session_id)
+        if not session.report:
+            raise ServiceError("That conversation has not ended yet, so it has no report.")
+        return SessionReport.from_dict(session.report)
+
+    def state_after(self, user: User, session_id: str, index: int) -> PersonaState:
+        """The person's whole state just after turn ``index`` (0-based), restored from the
+        store without replaying the conversation: where rewinding to a turn, or making it
+        a team exercise, starts from."""
+        session = self._visible(user, session_id)
+        if not 0 <= index < session.turn_count:
+            raise ServiceError(f"That conversation has {session.turn_count} turns, so there "
+                               f"is no turn {index + 1}.")
+        return PersonaState.from_dict(self.store.state_after(session_id, index))
 
     def take_turn(self, user: User, session_id: str, text: str) -> SessionView:
         # An empty message is refused by the engine, with the coder's one check.
@@ -148,7 +191,8 @@ class CoachService:
                 raise ServiceError(str(exc)) from exc
             except ConversationEnded as exc:
                 raise ServiceError(str(exc)) from exc
-            feedback = self._turn_feedback(outcome, engine, state.receptivity - before)
+            feedback = practising.reply_feedback(outcome, engine, state.receptivity - before,
+                                                 self.rubric)
             try:
                 self.store.append_turn(
                     session_id, session.turn_count, learner=message, coded=outcome.coded.to_dict(),
@@ -171,40 +215,11 @@ class CoachService:
         return view
 
     def hint(self, user: User, session_id: str, previous: Any | None = None) -> Any:
-        """What to try next; ``previous`` is the last hint's ``memo()`` (the screen keeps
-        it), so the advice, quotation and example are not repeated."""
-        from coach.coaching import hint_for
-
+        """What to try next; ``previous`` is the last hint's ``memo()`` (not repeated)."""
         session = self._owned(user, session_id)
-        engine = self.engine(session.persona_id)
-        state = PersonaState.from_dict(session.state)
-        history = [(speaker, text) for speaker, text in state.history]
-        context = next((t for s, t in reversed(history) if s == "person"), session.opening)
-        last_codes = [CodeResult.from_dict(t.coded) for t in session.turns[-6:]]
-        locked = [k for item in engine.card.hidden.items if item.id not in state.unlocked
-                  for k in item.keywords]
-        return hint_for(context, history, last_codes, session.persona_id, self._search_guidance,
-                        self.exemplars, locked=locked, previous=previous,
-                        secrets=self._secrets())
-
-    def _secrets(self) -> dict[str, tuple[str, ...]]:
-        """Every person's hidden phrases, kept out of hints."""
-        if not hasattr(self, "_secret_phrases"):
-            self._secret_phrases = {pid: c.secret_phrases() for pid, c in self.personas.items()}
-        return self._secret_phrases
-
-    def ask_guidance(self, user: User, question: str) -> Any:
-        """An answer to a question about practice, built from the guidance and cited; any
-        signed-in user may ask. Written by the chat model when one is configured (its
-        citations checked), otherwise taken from the passages themselves."""
-        from coach.coaching import ask_guidance
-
-        self.user(user.id)  # the account still exists
-        try:
-            return ask_guidance(question, self._search_guidance, self.parts.vectors,
-                                self.parts.chat_model, max_tokens=self.settings.llm.max_tokens)
-        except ValueError as exc:
-            raise ServiceError(str(exc)) from exc
+        return practising.session_hint(session, self.engine(session.persona_id),
+                                       self._search_guidance, self.exemplars, self.rubric,
+                                       self.parts.secrets, previous)
 
     def end_session(self, user: User, session_id: str) -> Any:
         with self._session_locks.hold(session_id):
@@ -225,7 +240,7 @@ class CoachService:
             rows.append(HistoryRow(
                 session_id=s.id, persona_name=card.brief.name if card else s.persona_id,
                 started=s.created_at.strftime("%d %b %Y %H:%M"), status=s.status,
-                turns=s.turn_count, indicators=indicators,
+                turns=s.turn_count, indicators=indicators, assignment_id=s.assignment_id,
             ))
         return rows
 
@@ -239,42 +254,10 @@ class CoachService:
     # --- internals -------------------------------------------------------------------
 
     def _finish(self, user: User, session_id: str) -> Any:
-        from coach.coaching import load_rubric
-        from coach.report import HiddenItemResult, ReportMeta, TurnRecord, build_report
-
         session = self._owned(user, session_id)
-        engine = self.engine(session.persona_id)
         state = PersonaState.from_dict(session.state)
-        engine.finish(state)
-        debrief = engine.debrief(state)
-        turns = [
-            TurnRecord(index=t.index + 1, learner=t.learner, coded=CodeResult.from_dict(t.coded),
-                       reply=t.reply, receptivity=t.receptivity, mood=t.mood, unlocked=list(t.unlocked))
-            for t in session.turns
-        ]
-        hidden = [
-            HiddenItemResult(id=i["id"], title=i["title"], unlocked=i["unlocked"],
-                             turn_index=i["unlocked_at"], kind=i["kind"])
-            for i in debrief["items"]
-        ]
-        raised: dict[str, list[int]] = {}
-        for t in turns:
-            for concern in engine.concerns_raised(t.learner):
-                raised.setdefault(concern, []).append(t.index)
-        owner = self.store.get_user(session.user_id)
-        meta = ReportMeta(
-            session_id=session.id, trainee=owner.username if owner else str(session.user_id),
-            persona_id=session.persona_id, persona=debrief["name"],
-            started=session.created_at.isoformat(timespec="seconds"),
-            ended=datetime.now(UTC).isoformat(timespec="seconds"),
-            rubric_version=load_rubric().version,
-        )
-        report = build_report(
-            debrief["name"], turns, hidden, self._search_guidance, debrief["start_receptivity"],
-            ended_by=debrief["ended_by"], plan_agreed=debrief["plan_agreed"], goal=debrief["goal"],
-            concerns=[c | {"turns": raised.get(c["id"], [])} for c in debrief["safeguarding"]],
-            meta=meta,
-        )
+        self.engine(session.persona_id).finish(state)
+        report = self._build_report(session, state)
         try:
             self.store.end_session(session_id, report.to_dict(), state_after=state.to_dict())
         except StoreConflict:
@@ -287,29 +270,53 @@ class CoachService:
             raise
         return report
 
+    def _build_report(self, session: PracticeSession, state: PersonaState) -> Any:
+        return practising.session_report(session, state, self.engine(session.persona_id),
+                                         self.store, self._search_guidance, self.rubric,
+                                         self.human_codes(session.id))
+
+    def human_codes(self, session_id: str) -> dict[int, tuple[str | None, str | None]]:
+        """THE HOOK for supervisors' overrides: {0-based turn: (code, stance)}, None where
+        the machine's stands. Reports are built with these in place of the coder's (see
+        ``coach.teams.with_human_code``); a report counter that takes overrides itself can be given
+        this mapping instead."""
+        return {i: (o.code, o.stance) for i, o in self.store.overrides_for(session_id).items()}
+
+    def rebuild_report(self, session_id: str) -> Any:
+        """Build an ended session's report again (after an override) and store it."""
+        session = self.store.get_session(session_id)
+        if session.status != "ended":
+            return None
+        report = self._build_report(session, PersonaState.from_dict(session.state))
+        self.store.replace_report(session_id, report.to_dict())
+        return report
+
     def _search_guidance(self, query: str) -> list[Passage]:
         try:
             return self.knowledge.search(query, k=6, kind="guidance")
         except SearchError:
             return []
 
-    def _turn_feedback(self, outcome: Any, engine: RoleplayEngine, delta: float) -> str:
-        from coach.coaching import Reaction, turn_feedback
-
-        reaction = Reaction(engine.card.brief.name, outcome.act, round(delta, 4),
-                            tuple(engine.card.item(i).title for i in outcome.unlocked))
-        return turn_feedback(outcome.coded, search=None, text=outcome.learner, reaction=reaction)
-
     def _owned(self, user: User, session_id: str) -> PracticeSession:
+        """The user's own session: only its trainee talks in it, asks for hints or ends it."""
+        session = self._visible(user, session_id)
+        if session.user_id != user.id:
+            raise NotAllowed("Only the trainee who started this conversation can carry it on.")
+        return session
+
+    def _visible(self, user: User, session_id: str) -> PracticeSession:
+        """A session the user may see: their own; as a supervisor, their teams' members';
+        as an admin, any. Otherwise say no more than "not found"."""
         from coach.store import SessionNotFound
+        from coach.teams import may_see
 
         try:
             session = self.store.get_session(session_id)
         except SessionNotFound as exc:
-            raise ServiceError("That conversation could not be found.") from exc
-        if session.user_id != user.id and user.role != "supervisor":
-            # Trainees see only their own sessions; say no more than "not found".
-            raise ServiceError("That conversation could not be found.")
+            raise NotAllowed("That conversation could not be found.") from exc
+        led = self.store.led_member_ids(user.id) if user.role == "supervisor" else set()
+        if not may_see(user, session.user_id, led):
+            raise NotAllowed("That conversation could not be found.")
         return session
 
     def _view(self, session: PracticeSession) -> SessionView:
@@ -317,10 +324,14 @@ class CoachService:
         state = PersonaState.from_dict(session.state)
         public = engine.public_view(state)
         turns = []
+        human = self.human_codes(session.id)
         for t in session.turns:
-            coded = CodeResult.from_dict(t.coded)
+            machine = CodeResult.from_dict(t.coded)
+            coded = with_human_code(machine, human.get(t.index))
             turns.append(TurnView(
                 index=t.index, learner=t.learner, reply=t.reply, code=coded.code, stance=coded.stance,
+                machine_code=machine.code if t.index in human else None,
+                machine_stance=machine.stance if t.index in human else None,
                 cues=coded.cues, mood=t.mood, receptivity=t.receptivity,
                 changes=tuple((c["reason"], float(c["delta"])) for c in t.changes),
                 unlocked=tuple(engine.card.item(i).title for i in t.unlocked),

@@ -7,18 +7,38 @@ defaults rooted in a temporary directory, ignoring the environment.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+
+def _packaged_knowledge_dir() -> Path:
+    """The knowledge shipped inside the package (sources, personas, exemplars, rubric).
+
+    Located through importlib.resources so it is found wherever the package is installed,
+    not only in a source checkout. setuptools installs package data as ordinary files, so
+    the resource is a real directory; a zipped install would not be, and is refused here
+    rather than failing later on a missing path.
+    """
+    found = resources.files("coach") / "knowledge"
+    if not isinstance(found, Path) or not found.is_dir():
+        raise RuntimeError(
+            f"the packaged knowledge folder is missing ({found}); reinstall outcomes-coach "
+            "or set COACH_KNOWLEDGE_DIR to a knowledge folder"
+        )
+    return found
+
+
+DEFAULT_KNOWLEDGE_DIR = _packaged_knowledge_dir()
 
 
 def _default_data_dir() -> Path:
-    return PROJECT_ROOT / "data"
+    # Relative to the working directory (resolved in load_settings), never inside the
+    # installed package: site-packages may be read-only and is shared by every user.
+    return Path("data")
 
 
 class KnowledgeSettings(BaseSettings):
@@ -32,6 +52,18 @@ class KnowledgeSettings(BaseSettings):
     @property
     def sources_dir(self) -> Path:
         return self.dir / "sources"
+
+    @property
+    def personas_dir(self) -> Path:
+        return self.dir / "personas"
+
+    @property
+    def exemplars_dir(self) -> Path:
+        return self.dir / "exemplars"
+
+    @property
+    def rubric_path(self) -> Path:
+        return self.dir / "rubric.yaml"
 
 
 class ChromaSettings(BaseSettings):

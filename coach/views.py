@@ -35,6 +35,9 @@ class TurnView:
     feedback: str = ""
     realiser: str = "scripted"
     fallback_reason: str | None = None
+    # The coder's verdict where a supervisor overrode it (code/stance then are theirs).
+    machine_code: str | None = None
+    machine_stance: str | None = None
 
     @property
     def code_label(self) -> str:
@@ -75,3 +78,4 @@ class HistoryRow:
     status: str
     turns: int
     indicators: dict[str, Any] = field(default_factory=dict)
+    assignment_id: int | None = None

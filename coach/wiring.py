@@ -86,7 +86,12 @@ class Wiring:
         """The persona cards; ``PersonaError`` names a malformed file and field."""
         from coach.roleplay import load_personas
 
-        return load_personas(self.settings.knowledge.dir / "personas")
+        return load_personas(self.settings.knowledge.personas_dir)
+
+    @cached_property
+    def secrets(self) -> dict[str, tuple[str, ...]]:
+        """Every person's hidden phrases, kept out of every hint; worked out once."""
+        return {pid: card.secret_phrases() for pid, card in self.personas.items()}
 
     @cached_property
     def vectors(self) -> CachedEmbedder:
@@ -99,7 +104,7 @@ class Wiring:
     def exemplars(self) -> ExemplarIndex:
         from coach.coaching import ExemplarIndex
 
-        return ExemplarIndex.load(self.settings.knowledge.dir / "exemplars", embedder=self.vectors)
+        return ExemplarIndex.load(self.settings.knowledge.exemplars_dir, embedder=self.vectors)
 
     # --- models ----------------------------------------------------------------------
 

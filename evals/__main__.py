@@ -11,6 +11,7 @@ import sys
 EVALS = {
     "coder": "evals.coder_eval",
     "persona": "evals.persona_eval",
+    "retrieval": "evals.retrieval_eval",
 }
 
 

@@ -8,8 +8,10 @@ import time
 
 import pytest
 
-from coach.service import CoachService, ServiceError
+from coach.guidance import GuidanceService
+from coach.service import CoachService, NotAllowed, ServiceError
 from coach.settings import Settings
+from coach.store import User
 from tests.test_service import _settings
 
 
@@ -50,7 +52,25 @@ def test_hints_feedback_report_and_guidance(service, trainee) -> None:  # type: 
     assert report.ending and report.ending.by == "trainee"
     assert {c.id for c in report.safeguarding} == {"hospital_refusals", "managing_at_home"}
     assert report.safeguarding[0].raised and report.safeguarding[0].turn_index == 1
-    answer = service.ask_guidance(trainee, "How do I summarise in an empowering way?")
+
+
+def test_a_rebuilt_report_keeps_when_the_session_ended(service, trainee) -> None:  # type: ignore[no-untyped-def]
+    view = service.start_session(trainee, "iris", resume=False)
+    service.take_turn(trainee, view.id, "What matters most to you at the moment, Iris?")
+    first = service.end_session(trainee, view.id)
+    time.sleep(1.1)  # the times are kept to the second
+    again = service.rebuild_report(view.id)
+    assert first.meta and again.meta and again.meta.ended == first.meta.ended
+    assert again.meta.rubric_version == service.rubric.version
+
+
+def test_anyone_signed_in_may_ask_the_guidance(service, trainee) -> None:  # type: ignore[no-untyped-def]
+    guide = GuidanceService(service)
+    answer = guide.ask(trainee, "How do I summarise in an empowering way?")
     assert answer.sentences and answer.sources
     with pytest.raises(ServiceError, match="Type a question"):
-        service.ask_guidance(trainee, "")
+        guide.ask(trainee, "")
+    gone = User(id=10**9, username="gone", display_name="", role="trainee",
+                created_at=trainee.created_at)
+    with pytest.raises(NotAllowed):
+        guide.ask(gone, "What is a personal outcome?")

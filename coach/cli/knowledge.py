@@ -9,7 +9,7 @@ from coach.settings import Settings
 
 
 def _add_index(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("index", help="index knowledge/sources into the vector store")
+    p = sub.add_parser("index", help="index the knowledge sources into the vector store")
     p.add_argument("--rebuild", action="store_true", help="drop the collection and embed everything again")
     p.set_defaults(handler=_run_index)
 
@@ -31,6 +31,10 @@ def _add_search(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", choices=["guidance", "transcript"])
     p.add_argument("--style", choices=["outcomes", "paperwork"])
     p.add_argument("-k", type=int, default=5, help="number of passages (default 5)")
+    p.add_argument("--explain", action="store_true",
+                   help="show which ranking (vector, lexical) found each passage, and at what rank")
+    p.add_argument("--ranker", choices=["hybrid", "vector", "lexical"], default="hybrid",
+                   help="rank by both fused (default), or by one alone to compare")
     p.set_defaults(handler=_run_search)
 
 
@@ -39,7 +43,8 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
 
     kb = KnowledgeBase(settings)
     try:
-        passages = kb.search(args.query, k=args.k, kind=args.kind, style=args.style)
+        passages = kb.search(args.query, k=args.k, kind=args.kind, style=args.style,
+                             ranker=args.ranker)
     except SearchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -48,6 +53,8 @@ def _run_search(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for rank, p in enumerate(passages, 1):
         print(f"[{rank}] {p.citation()}  (score {p.score:.2f})")
+        if args.explain:
+            print(f"    found by: {', '.join(p.found_by) or 'nothing'}")
         print("    " + p.text.replace("\n", "\n    "))
         print()
     return 0

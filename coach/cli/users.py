@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from coach.settings import Settings
+from coach.store.accounts import ROLES
 
 
 class _UsersError(Exception):
     """A problem to report on one line with exit status 1."""
+
+
+class _NoSuchAccount(_UsersError):
+    """A refusal: exit status 2."""
 
 
 def _add_users(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +23,7 @@ def _add_users(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="users_action", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="create an account")
     add.add_argument("name", help="username: 3-32 of a-z 0-9 . _ - @ (case-insensitive)")
-    add.add_argument("--role", required=True, choices=["trainee", "supervisor"])
+    add.add_argument("--role", required=True, choices=list(ROLES))
     add.add_argument("--display-name", help="name shown in the app (default: the username)")
     passwd = actions.add_parser("passwd", help="set a new password for an account")
     passwd.add_argument("name")
@@ -25,6 +31,9 @@ def _add_users(sub: argparse._SubParsersAction) -> None:
         action.add_argument("--password-stdin", action="store_true",
                             help="read the password from the first line of standard input")
     actions.add_parser("list", help="list the accounts")
+    imp = actions.add_parser("import", help="create accounts from a CSV file with the columns "
+                                            "username,display_name,role,team")
+    imp.add_argument("file", type=Path, metavar="FILE.csv")
     p.set_defaults(handler=_run_users)
 
 
@@ -53,6 +62,10 @@ def _read_new_password(args: argparse.Namespace, username: str) -> str:
 def _run_users(args: argparse.Namespace, settings: Settings) -> int:
     from coach.store import Store, StoreError, accounts
 
+    if args.users_action == "import":
+        from coach.cli.people import run_import
+
+        return run_import(args, settings)
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         with Store(settings.database_url) as store:
@@ -77,12 +90,12 @@ def _run_users(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"Created {user.role} account '{user.username}' ({user.display_name}).")
             else:
                 if store.get_user_by_name(name) is None:
-                    raise _UsersError(f"There is no account called '{name}'.")
+                    raise _NoSuchAccount(f"There is no account called '{name}'.")
                 store.set_password(name, _read_new_password(args, name))
                 print(f"Password changed for '{name}'.")
     except (_UsersError, accounts.AccountError, StoreError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, _NoSuchAccount) else 1
     return 0
 
 

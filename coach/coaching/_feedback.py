@@ -5,7 +5,7 @@ from the trainee's last codes and what the person just said), cites retrieved gu
 and shows an exemplar reply from knowledge/exemplars/ whose moment is closest in meaning
 to the current one:
 
-    exemplars = ExemplarIndex.load(settings.knowledge.dir / "exemplars")   # once
+    exemplars = ExemplarIndex.load(settings.knowledge.exemplars_dir)   # once
     hint = hint_for(context, history, last_codes, "debs", search, exemplars, locked=[...])
     turn_feedback(coded)   # "Open question (Outcomes-focused): it invites …"
 

@@ -1,4 +1,4 @@
-"""knowledge/rubric.yaml: thresholds, strength / next-step rules, hint rules and per-turn
+"""The rubric (rubric.yaml in the knowledge folder): thresholds, strength / next-step rules, hint rules and per-turn
 feedback, validated strictly when loaded.
 
 The rubric is data so that a trainer can tune a threshold or reword a next step without
@@ -19,10 +19,8 @@ from cachetools import LRUCache
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from coach.coding import CODES, STANCES, Code, Stance
-from coach.settings import DEFAULT_KNOWLEDGE_DIR
+from coach.settings import KnowledgeSettings
 from coach.strict import Strict
-
-DEFAULT_RUBRIC_PATH = DEFAULT_KNOWLEDGE_DIR / "rubric.yaml"
 
 # Session metrics a report rule may test or a template may name, and whether each is a
 # number (testable) or text (template only). report_metrics.py fills exactly these.
@@ -285,9 +283,13 @@ def parse_rubric(raw: object, origin: str = "rubric") -> Rubric:
         raise RubricError(f"{origin}: {_describe(exc)}") from exc
 
 
-def load_rubric(path: Path = DEFAULT_RUBRIC_PATH) -> Rubric:
-    """Read and validate a rubric file; cached until the file changes."""
-    path = Path(path)
+def load_rubric(path: Path | None = None) -> Rubric:
+    """Read and validate a rubric file; cached until the file changes.
+
+    Callers with settings pass ``settings.knowledge.rubric_path`` (so COACH_KNOWLEDGE_DIR
+    applies); without a path this is the knowledge settings' default, the packaged rubric.
+    """
+    path = Path(path) if path is not None else KnowledgeSettings.model_construct().rubric_path
     try:
         stat = path.stat()
     except OSError as exc:

@@ -8,6 +8,7 @@ it, with the cues behind them, from a small linear model over the bundled senten
 from __future__ import annotations
 
 from coach.coding._coder import Coder, CodeRequest, get_coder, load_coder, prepare
+from coach.coding._cues import outcomes_score
 from coach.coding._exemplars import Moment, load_moments
 from coach.coding._llm_coder import LLMCoder
 from coach.coding._model import MODEL_PATH, CoderModel, training_fingerprint
@@ -59,6 +60,7 @@ __all__ = [
     "load_coder",
     "load_moments",
     "load_split",
+    "outcomes_score",
     "prepare",
     "reply_text",
     "request_for",

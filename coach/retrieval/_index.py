@@ -1,20 +1,30 @@
-"""The knowledge base: knowledge/sources → chunks → bundled embeddings → Chroma; search()
-returns passages that carry their citation.
+"""The knowledge base: knowledge sources → chunks → bundled embeddings → Chroma, with a
+BM25 index kept in step; search() fuses the two rankings and returns passages that carry
+their citation.
 
 Embedded Chroma (a persistent directory under the data dir) by default; a Chroma server
-when ``COACH_CHROMA_URL`` is set. Re-indexing compares each file's content hash with
-the one stored on its chunks, so unchanged files are not embedded again.
+when ``COACH_CHROMA_URL`` is set. Re-indexing compares each file's content hash (and the
+recipe its chunks were embedded with) with the one stored on its chunks, so unchanged
+files are not embedded again.
+
+Ranking is hybrid by default: the vector ranking (meaning) and the BM25 ranking (the
+question's own words, section headings included) each put forward candidates, each
+ranking's scores are scaled to 0–1 over its candidates, and a passage's score is the sum.
+A passage one ranker misses entirely can still come first if the other is sure of it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlparse
+from pathlib import Path
+from typing import Any, Literal
 
+from coach.retrieval._chroma import SearchError, chroma_embedding_function, make_chroma_client
+from coach.retrieval._lexical import LexicalIndex, fingerprint, headed
 from coach.retrieval._sources import (
     Chunk,
     Source,
@@ -26,10 +36,14 @@ from coach.retrieval._sources import (
 from coach.settings import Settings
 
 Progress = Callable[[str], None]
+Ranker = Literal["hybrid", "vector", "lexical"]
+RANKERS: tuple[str, ...] = ("hybrid", "vector", "lexical")
 
-
-class SearchError(RuntimeError):
-    """The knowledge base could not answer; the message says why."""
+# How chunks are embedded and matched. Stored on every chunk: an index written with another
+# recipe is re-embedded by the next incremental run even though its files did not change.
+RECIPE = "headed-1"
+# Candidates each ranker puts forward for fusion (at least k).
+CANDIDATES = 30
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,8 @@ class Passage:
     speakers: tuple[str, ...]
     score: float
     chunk_id: str
+    # Which rankings put the passage forward and at what rank, e.g. ("vector #3", "lexical #1").
+    found_by: tuple[str, ...] = ()
 
     def citation(self) -> str:
         where = f" — {self.section}" if self.section else ""
@@ -71,79 +87,6 @@ class IndexReport:
         )
 
 
-def chroma_embedding_function() -> Any:
-    """The bundled MiniLM as a Chroma embedding function, registered under its own name.
-
-    Chroma stores the function's name with the collection and rebuilds it from that name
-    when the collection is opened; registering ours means it never falls back to its
-    default function, which downloads a model.
-    """
-    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-    from chromadb.utils.embedding_functions import (
-        known_embedding_functions,
-        register_embedding_function,
-    )
-
-    name = "coach_minilm_int8"
-    if name in known_embedding_functions:
-        return known_embedding_functions[name]()
-
-    class CoachMiniLM(EmbeddingFunction[Documents]):
-        def __init__(self) -> None:
-            pass
-
-        def __call__(self, input: Documents) -> Embeddings:
-            from coach.embedding import get_embedder
-
-            return list(get_embedder().embed(list(input)))
-
-        @staticmethod
-        def name() -> str:
-            return name
-
-        def default_space(self) -> str:  # type: ignore[override]
-            return "cosine"
-
-        def supported_spaces(self) -> list[str]:  # type: ignore[override]
-            return ["cosine", "l2", "ip"]
-
-        @staticmethod
-        def build_from_config(config: dict[str, Any]) -> CoachMiniLM:
-            return CoachMiniLM()
-
-        def get_config(self) -> dict[str, Any]:
-            return {}
-
-        @staticmethod
-        def validate_config(config: dict[str, Any]) -> None:
-            return None
-
-        def validate_config_update(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-            return None
-
-    register_embedding_function(CoachMiniLM)
-    return CoachMiniLM()
-
-
-def make_chroma_client(settings: Settings) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaConfig
-
-    config = ChromaConfig(anonymized_telemetry=False, allow_reset=False)
-    if settings.chroma.url:
-        url = urlparse(settings.chroma.url)
-        if not url.hostname:
-            raise SearchError(f"COACH_CHROMA_URL is not a URL: {settings.chroma.url!r}")
-        return chromadb.HttpClient(
-            host=url.hostname,
-            port=url.port or (443 if url.scheme == "https" else 8000),
-            ssl=url.scheme == "https",
-            settings=config,
-        )
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=config)
-
-
 class KnowledgeBase:
     """Index and search the corpus. Cheap to construct; Chroma opens on first use."""
 
@@ -152,6 +95,7 @@ class KnowledgeBase:
         self._client = client
         self._collection: Any | None = None
         self._size: int | None = None  # chunks in the collection, once known to be non-empty
+        self._lexical: LexicalIndex | None = None
 
     @property
     def collection(self) -> Any:
@@ -168,8 +112,9 @@ class KnowledgeBase:
     # --- indexing -------------------------------------------------------------------
 
     def _indexed_hashes(self) -> dict[str, str]:
+        """source → the version its chunks were indexed at (content hash and recipe)."""
         stored = self.collection.get(include=["metadatas"])
-        return {m["source"]: m["content_hash"] for m in stored["metadatas"] or []}
+        return {m["source"]: _version(m) for m in stored["metadatas"] or []}
 
     def index(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
         say = progress or (lambda _msg: None)
@@ -186,6 +131,8 @@ class KnowledgeBase:
             with contextlib.suppress(Exception):
                 self._client.delete_collection(self.settings.knowledge.collection)
             self._collection = None
+            LexicalIndex.forget(self.lexical_dir)
+        self._lexical = None
         indexed = self._indexed_hashes()
         files = list_source_files(directory)
         on_disk = {p.name for p in files}
@@ -198,7 +145,7 @@ class KnowledgeBase:
                 report.problems.append(str(exc))
                 continue
             previous = indexed.get(source.name)
-            if previous == source.content_hash:
+            if previous == f"{source.content_hash}:{RECIPE}":
                 report.unchanged.append(source.name)
             else:
                 todo.append((source, previous is not None))
@@ -214,14 +161,17 @@ class KnowledgeBase:
             self._write(source, chunks, replace=existed)
             report.chunks_embedded += len(chunks)
             (report.updated if existed else report.added).append(source.name)
+        # The lexical index follows what Chroma now holds (rebuilt if anything changed).
+        self._lexical = (self.rebuild_lexical() if rebuild or report.removed or todo
+                         else self._lexical_index())
         report.seconds = time.perf_counter() - started
         return report
 
     def _write(self, source: Source, chunks: list[Chunk], replace: bool) -> None:
         from coach.embedding import get_embedder
 
-        vectors = get_embedder().embed([c.text for c in chunks])
         meta = source.meta
+        vectors = get_embedder().embed([headed(meta.title, c.section, c.text) for c in chunks])
         metadatas = [
             {
                 "source": source.name,
@@ -234,6 +184,7 @@ class KnowledgeBase:
                 "section": c.section,
                 "speakers": "|".join(c.speakers),
                 "chunk_index": c.index,
+                "recipe": RECIPE,
             }
             for c in chunks
         ]
@@ -247,6 +198,41 @@ class KnowledgeBase:
                 embeddings=[v.tolist() for v in vectors],
                 metadatas=metadatas,
             )
+
+    # --- the lexical index -----------------------------------------------------------
+
+    @property
+    def lexical_dir(self) -> Path:
+        """Where this collection's BM25 index is stored: per Chroma location, so an embedded
+        store and a server never share one."""
+        where = (hashlib.sha1(self.settings.chroma.url.encode()).hexdigest()[:10]
+                 if self.settings.chroma.url else "embedded")
+        return self.settings.data_dir / "lexical" / f"{self.settings.knowledge.collection}-{where}"
+
+    def rebuild_lexical(self) -> LexicalIndex:
+        """Build the BM25 index from everything the Chroma collection holds, and store it."""
+        stored = self.collection.get(include=["documents", "metadatas"])
+        ids: list[str] = list(stored["ids"])
+        metas: list[dict[str, Any]] = list(stored["metadatas"] or [])
+        texts = [headed(m.get("title", ""), m.get("section", ""), doc)
+                 for m, doc in zip(metas, stored["documents"] or [], strict=True)]
+        index = LexicalIndex.build(
+            ids, texts, kinds=[m.get("kind", "") for m in metas],
+            styles=[m.get("style", "") for m in metas], versions=[_version(m) for m in metas],
+        )
+        index.save(self.lexical_dir)
+        return index
+
+    def _lexical_index(self) -> LexicalIndex:
+        """The BM25 index matching the collection as it is now: the stored one if its
+        fingerprint matches, otherwise rebuilt from Chroma."""
+        if self._lexical is None:
+            stored = self.collection.get(include=["metadatas"])
+            expected = fingerprint(
+                zip(stored["ids"], (_version(m) for m in stored["metadatas"] or []), strict=True)
+            )
+            self._lexical = LexicalIndex.load(self.lexical_dir, expected) or self.rebuild_lexical()
+        return self._lexical
 
     # --- searching ------------------------------------------------------------------
 
@@ -276,13 +262,54 @@ class KnowledgeBase:
         k: int = 5,
         kind: str | None = None,
         style: str | None = None,
+        ranker: Ranker = "hybrid",
     ) -> list[Passage]:
+        """The ``k`` passages that best answer ``query``, best first. ``ranker`` is for
+        comparing and explaining: "vector" or "lexical" alone instead of both fused."""
         query = (query or "").strip()
         if not query:
             raise SearchError("the search query is empty")
         if k < 1:
             raise SearchError("k must be at least 1")
+        if ranker not in RANKERS:
+            raise SearchError(f"unknown ranker {ranker!r}; choose from {', '.join(RANKERS)}")
         size = self.ensure_indexed()
+        query = query[:4000]
+        depth = k if ranker == "vector" else max(k, CANDIDATES)
+        found: dict[str, dict[str, Any]] = {}  # chunk id → document, metadata, ranks
+        lists: list[tuple[str, list[tuple[str, float]]]] = []
+        if ranker != "lexical":
+            vector = self._vector_candidates(query, min(depth, size), kind, style, found)
+            lists.append(("vector", vector))
+        if ranker != "vector":
+            hits = self._lexical_index().search(query, depth, kind, style)
+            lists.append(("lexical", [(h.chunk_id, h.score) for h in hits]))
+        fused = _fuse(lists)[:k] if ranker == "hybrid" else lists[0][1][:k]
+        self._fetch_missing([cid for cid, _ in fused], found)
+        ranks = {name: {cid: n for n, (cid, _) in enumerate(items, 1)} for name, items in lists}
+        passages = []
+        for chunk_id, score in fused:
+            if chunk_id not in found:
+                continue  # gone from Chroma since the lexical index was built
+            doc, meta = found[chunk_id]["doc"], found[chunk_id]["meta"]
+            passages.append(Passage(
+                text=doc,
+                title=meta["title"],
+                publisher=meta["publisher"],
+                origin=meta["origin"],
+                source=meta["source"],
+                section=meta.get("section", ""),
+                kind=meta["kind"],
+                style=meta.get("style") or None,
+                speakers=tuple(s for s in meta.get("speakers", "").split("|") if s),
+                score=score,
+                chunk_id=chunk_id,
+                found_by=tuple(f"{name} #{r[chunk_id]}" for name, r in ranks.items() if chunk_id in r),
+            ))
+        return passages
+
+    def _vector_candidates(self, query: str, n: int, kind: str | None, style: str | None,
+                           found: dict[str, dict[str, Any]]) -> list[tuple[str, float]]:
         from coach.embedding import get_embedder
 
         filters = [{"kind": kind}] if kind else []
@@ -293,32 +320,59 @@ class KnowledgeBase:
             where = filters[0]
         elif filters:
             where = {"$and": filters}
-        vector = get_embedder().embed_one(query[:4000])
+        vector = get_embedder().embed_one(query)
         result = self.collection.query(
             query_embeddings=[vector.tolist()],
-            n_results=min(k, size),
+            n_results=n,
             where=where,
             include=["documents", "metadatas", "distances"],
         )
-        passages = []
+        out = []
         for chunk_id, text, meta, dist in zip(
             result["ids"][0], result["documents"][0], result["metadatas"][0],
             result["distances"][0], strict=True,
         ):
-            passages.append(
-                Passage(
-                    text=text,
-                    title=meta["title"],
-                    publisher=meta["publisher"],
-                    origin=meta["origin"],
-                    source=meta["source"],
-                    section=meta.get("section", ""),
-                    kind=meta["kind"],
-                    style=meta.get("style") or None,
-                    speakers=tuple(s for s in meta.get("speakers", "").split("|") if s),
-                    score=1.0 - float(dist),
-                    chunk_id=chunk_id,
-                )
-            )
-        return passages
+            found[chunk_id] = {"doc": text, "meta": meta}
+            out.append((chunk_id, 1.0 - float(dist)))
+        return out
 
+    def _fetch_missing(self, chunk_ids: Sequence[str], found: dict[str, dict[str, Any]]) -> None:
+        """Documents and metadata, from Chroma, of chunks only the lexical ranking found.
+
+        Taken from Chroma rather than from the lexical index so the text is always the
+        indexed one; a chunk that is gone or at another version means another process has
+        re-indexed since this one built its lexical index, so it is rebuilt next time.
+        """
+        missing = [cid for cid in chunk_ids if cid not in found]
+        if not missing:
+            return
+        got = self.collection.get(ids=missing, include=["documents", "metadatas"])
+        lexical = self._lexical
+        for chunk_id, doc, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or [],
+                                       strict=True):
+            if lexical is not None and lexical.versions.get(chunk_id) != _version(meta):
+                self._lexical = None
+                continue
+            found[chunk_id] = {"doc": doc, "meta": meta}
+        if len(got["ids"]) < len(missing):
+            self._lexical = None
+
+
+def _version(meta: dict[str, Any]) -> str:
+    """The version a chunk was indexed at: its file's content hash and the recipe."""
+    return f"{meta.get('content_hash', '')}:{meta.get('recipe', '')}"
+
+
+def _fuse(lists: Sequence[tuple[str, list[tuple[str, float]]]]) -> list[tuple[str, float]]:
+    """Sum of the rankings' scores, best first; a chunk a ranking did not put forward gets
+    0 from it. Cosine similarity is already on a 0–1 scale and is used as it is (stretching
+    it over the candidates would turn a small lead into a large one); BM25 scores have no
+    fixed scale, so they are divided by the best score for the query."""
+    total: dict[str, float] = {}
+    for name, items in lists:
+        if not items:
+            continue
+        scale = 1.0 if name == "vector" else max(score for _, score in items)
+        for chunk_id, score in items:
+            total[chunk_id] = total.get(chunk_id, 0.0) + (score / scale if scale > 0 else 0.0)
+    return sorted(total.items(), key=lambda item: -item[1])

@@ -50,13 +50,13 @@ class Turn:
         return CodeResult.from_dict(self.coded)
 
     @classmethod
-    def from_row(cls, row: TurnRow, with_state: bool) -> Turn:
+    def from_row(cls, row: TurnRow, state_after: dict[str, Any] | None = None) -> Turn:
         return cls(
             session_id=row.session_id, index=row.index, learner=row.learner, coded=row.coded,
             reply=row.reply, act=row.act, receptivity=row.receptivity, mood=row.mood,
             changes=row.changes, unlocked=row.unlocked, realiser=row.realiser,
             fallback_reason=row.fallback_reason,
-            state_after=row.state_after if with_state else None,
+            state_after=state_after,
             created_at=row.created_at, feedback=row.feedback,
         )
 
@@ -82,6 +82,7 @@ class PracticeSession:
     updated_at: datetime
     ended_at: datetime | None
     turns: list[Turn] | None = None
+    assignment_id: int | None = None
 
     @property
     def is_active(self) -> bool:
@@ -93,5 +94,5 @@ class PracticeSession:
             id=row.id, user_id=row.user_id, persona_id=row.persona_id, status=row.status,
             opening=row.opening, state=row.state, report=row.report, turn_count=row.turn_count,
             created_at=row.created_at, updated_at=row.updated_at, ended_at=row.ended_at,
-            turns=turns,
+            turns=turns, assignment_id=row.assignment_id,
         )

@@ -1,16 +1,18 @@
-"""The tables. The ORM rows never leave ``coach.store``: callers get the frozen records
-of ``_records``, so nothing outside can lazy-load, mutate a row by accident, or see a
-password hash.
+"""The tables, as the Alembic revisions in ``migrations/`` create them (a change here
+needs a revision there: see ``_migrate``). The ORM rows never leave ``coach.store``:
+callers get the frozen records of ``_records``, so nothing outside can lazy-load, mutate
+a row by accident, or see a password hash.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -54,16 +56,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# Bump when a table changes shape. There are no migrations yet: a database written by
-# another version is refused with a clear message rather than failing on a missing column.
-SCHEMA_VERSION = 1
-
-
 class Base(DeclarativeBase):
     pass
 
 
 class MetaRow(Base):
+    """Kept for the versions from before migrations, which read ``schema_version`` and
+    refuse a database whose value is not 1; the schema itself is versioned by Alembic
+    (``alembic_version``, see ``_migrate``)."""
+
     __tablename__ = "coach_meta"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -72,7 +73,7 @@ class MetaRow(Base):
 
 class UserRow(Base):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("role IN ('trainee', 'supervisor')", name="ck_users_role"),)
+    __table_args__ = (CheckConstraint("role IN ('trainee', 'supervisor', 'admin')", name="ck_users_role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # Stored lower-cased (see accounts.normalise_username), so a plain unique index gives
@@ -104,6 +105,11 @@ class SessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The assignment the session was started from, if any (revision 0003).
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignments.id", ondelete="SET NULL", name="fk_sessions_assignment"),
+        nullable=True,
+    )
 
 
 class TurnRow(Base):
@@ -132,7 +138,100 @@ class TurnRow(Base):
     realiser: Mapped[str] = mapped_column(String(100))
     fallback_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     feedback: Mapped[str] = mapped_column(Text, default="")
-    # Deferred: the persona state grows with the conversation, so loading every turn's
-    # copy makes reading a long session many times slower; it is read only when asked for.
+    # The person's state after this turn in the compact form of ``_turnstate`` (not a
+    # copy of the whole conversation); deferred, as only restoring a turn's state needs it.
     state_after: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- supervision (revision 0003) ---------------------------------------------------------
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TeamMemberRow(Base):
+    """Who is in a team: its leads (supervisors) and its members (trainees)."""
+
+    __tablename__ = "team_members"
+    __table_args__ = (CheckConstraint("kind IN ('lead', 'member')", name="ck_team_members_kind"),)
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+
+
+class AssignmentRow(Base):
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    persona_id: Mapped[str] = mapped_column(String(100))
+    goal: Mapped[str] = mapped_column(Text)
+    focus: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The team it was set to, if it was set to a team (its members then are the assignees).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"),
+                                                nullable=True)
+    set_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AssigneeRow(Base):
+    __tablename__ = "assignment_assignees"
+
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class OverrideRow(Base):
+    """A supervisor's code and/or stance for one reply, with the reason; the machine's
+    code stays in ``turns.coded``. One per reply: a second override replaces the first."""
+
+    __tablename__ = "overrides"
+    __table_args__ = (
+        UniqueConstraint("session_id", "turn_index", name="uq_overrides_session_turn"),
+        CheckConstraint("code IS NOT NULL OR stance IS NOT NULL", name="ck_overrides_something"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"))
+    turn_index: Mapped[int] = mapped_column(Integer)  # 0-based, as turns.turn_index
+    code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    stance: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    by_user: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CommentRow(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"))
+    turn_index: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the session
+    author: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SupervisionNoteRow(Base):
+    """The session's note in the outcomes-focused supervision frame; one per session."""
+
+    __tablename__ = "supervision_notes"
+
+    session_id: Mapped[str] = mapped_column(
+        ForeignKey("practice_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    author: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    working_towards: Mapped[str] = mapped_column(Text)
+    working_well: Mapped[str] = mapped_column(Text)
+    worried_about: Mapped[str] = mapped_column(Text)
+    needs_to_happen: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

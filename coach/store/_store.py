@@ -4,115 +4,52 @@ PostgreSQL by URL).
 One ``Store`` per process holds one Engine; every method opens a short transaction of its
 own, so a Store can be shared by all the threads of the web server. Every turn is written
 as it happens, together with the session's new state, so a restarted app (or another
-replica) picks a session up exactly where it was.
+replica) picks a session up exactly where it was. Opening a Store creates the database,
+or upgrades it to the latest schema revision, first (``_migrate``).
 """
 
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
+from collections import deque
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, insert, inspect, select, update
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker, undefer
-from sqlalchemy.pool import StaticPool
 
-from coach.store import accounts
+from coach.store import _migrate, _turnstate, accounts
+from coach.store._engine import make_engine, normalise_url
+from coach.store._errors import (
+    SessionNotFound,
+    StoreConflict,
+    StoreError,
+    StoreUnavailable,
+    TurnNotFound,
+    UserExists,
+    UserNotFound,
+)
 from coach.store._records import PracticeSession, Turn, User
-from coach.store._schema import SCHEMA_VERSION, Base, MetaRow, SessionRow, TurnRow, UserRow, utcnow
+from coach.store._reviews import ReviewQueries
+from coach.store._schema import SessionRow, TurnRow, UserRow, utcnow
+from coach.store._teams import TeamQueries
 from coach.store.accounts import Role
 
-SQLITE_BUSY_TIMEOUT_S = 15
 
-
-class StoreError(Exception):
-    """Base class for the store's own errors."""
-
-
-class StoreUnavailable(StoreError):
-    """The database cannot be opened or reached."""
-
-
-class UserExists(StoreError):
-    pass
-
-
-class UserNotFound(StoreError, LookupError):
-    pass
-
-
-class SessionNotFound(StoreError, LookupError):
-    pass
-
-
-class StoreConflict(StoreError):
-    """Someone else changed the session first (another tab, another replica): reload it."""
-
-
-def normalise_url(url: str) -> URL:
-    """Accept the spellings people paste (postgres://, postgresql://) and use psycopg 3,
-    the only PostgreSQL driver this project installs."""
-    parsed = make_url(url.replace("postgres://", "postgresql://", 1) if url.startswith("postgres://") else url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers carry on while a turn is written; NORMAL sync is still durable
-    # against the app being killed (only an OS crash can lose the last commits).
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
-    cursor.close()
-
-
-def _make_engine(url: URL) -> Engine:
-    if url.get_backend_name() == "sqlite":
-        memory = url.database in (None, "", ":memory:")
-        if not memory:
-            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
-        engine = create_engine(
-            url,
-            # Connections move between the web server's worker threads.
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
-            # An in-memory database exists per connection: share one.
-            poolclass=StaticPool if memory else None,
-        )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if url.get_backend_name() == "postgresql":
-        try:
-            import psycopg  # noqa: F401
-        except ModuleNotFoundError as exc:
-            raise StoreUnavailable(
-                "PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]==3.3.9' "
-                "(or install the project with the [postgres] extra)."
-            ) from exc
-        # pre_ping: a restarted PostgreSQL must not turn the next request into an error.
-        return create_engine(url, pool_pre_ping=True)
-    raise StoreUnavailable(
-        f"Unsupported database '{url.get_backend_name()}': use sqlite:///PATH or postgresql://..."
-    )
-
-
-class Store:
+class Store(TeamQueries, ReviewQueries):
     def __init__(self, url: str, *, password_rounds: int | None = None) -> None:
-        """Open (and if needed create) the database at ``url``.
+        """Open the database at ``url``, creating it or upgrading its schema if needed
+        (``self.migration`` says what was done).
 
         ``password_rounds`` is bcrypt's cost for new hashes (default
         ``accounts.DEFAULT_ROUNDS``); tests lower it for speed.
         """
         self.url = normalise_url(url)
         self.password_rounds = password_rounds or accounts.DEFAULT_ROUNDS
-        self.engine = _make_engine(self.url)
+        self.engine = make_engine(self.url)
         self._db = sessionmaker(self.engine, expire_on_commit=False)
         try:
-            self._prepare_schema()
+            self.migration = _migrate.upgrade(self.engine, self.safe_url)
         except DBAPIError as exc:
             self.engine.dispose()
             raise StoreUnavailable(
@@ -121,36 +58,6 @@ class Store:
         except StoreError:
             self.engine.dispose()
             raise
-
-    def _prepare_schema(self) -> None:
-        existing = set(inspect(self.engine).get_table_names())
-        if "turns" in existing and MetaRow.__tablename__ not in existing:
-            raise StoreUnavailable(
-                f"The database {self.safe_url} was written by an early development version of "
-                "Outcomes Coach and cannot be used; move it aside and start a new one."
-            )
-        try:
-            Base.metadata.create_all(self.engine)
-        except DBAPIError:
-            # Two replicas starting together can both try to create a table; the loser
-            # finds it there on a second look. A database that cannot be reached fails again.
-            Base.metadata.create_all(self.engine)
-        for _attempt in range(2):
-            try:
-                with self._db.begin() as db:
-                    found = db.get(MetaRow, "schema_version")
-                    if found is None:
-                        db.add(MetaRow(key="schema_version", value=str(SCHEMA_VERSION)))
-                    elif found.value != str(SCHEMA_VERSION):
-                        raise StoreUnavailable(
-                            f"The database {self.safe_url} was written by a version of Outcomes "
-                            f"Coach with schema {found.value}; this version needs schema "
-                            f"{SCHEMA_VERSION}. Point COACH_DATABASE_URL (or COACH_DATA_DIR) at a "
-                            "new database, or move the old one aside."
-                        )
-                return
-            except IntegrityError:
-                continue  # another process recorded the version at the same moment: re-read
 
     @property
     def safe_url(self) -> str:
@@ -235,13 +142,14 @@ class Store:
     # --- practice sessions ---------------------------------------------------------------
 
     def create_session(
-        self, user_id: int, persona_id: str, state: dict[str, Any], opening: str
+        self, user_id: int, persona_id: str, state: dict[str, Any], opening: str,
+        assignment_id: int | None = None,
     ) -> PracticeSession:
         now = utcnow()
         row = SessionRow(
             id=str(uuid.uuid4()), user_id=user_id, persona_id=persona_id, status="active",
             opening=opening, state=state, report=None, turn_count=0,
-            created_at=now, updated_at=now, ended_at=None,
+            created_at=now, updated_at=now, ended_at=None, assignment_id=assignment_id,
         )
         try:
             with self._db.begin() as db:
@@ -272,7 +180,8 @@ class Store:
         ``index`` must equal the session's current ``turn_count``. The session row is
         updated with a compare-and-set on that count *before* the turn is inserted, so of
         two writers holding the same index exactly one succeeds; the other gets
-        StoreConflict and should reload the session.
+        StoreConflict and should reload the session. The turn keeps ``state_after`` in
+        compact form (``_turnstate``); ``state_after()`` gives it back whole.
         """
         now = utcnow()
         turn = {
@@ -293,12 +202,23 @@ class Store:
                         SessionRow.turn_count == index,
                         SessionRow.status == "active",
                     )
-                    .values(turn_count=SessionRow.turn_count + 1, state=state_after, updated_at=now)
+                    .values(turn_count=SessionRow.turn_count + 1, updated_at=now)
                     .execution_options(synchronize_session=False)
                 ).rowcount
                 if claimed != 1:
                     raise self._append_refused(db, session_id, index)
-                db.execute(insert(TurnRow).values(**turn))
+                # Read under the claim just made: the state after the previous turn, which
+                # the compact form of this turn's state is relative to.
+                before, opening = db.execute(
+                    select(SessionRow.state, SessionRow.opening).where(SessionRow.id == session_id)
+                ).one()
+                db.execute(
+                    update(SessionRow).where(SessionRow.id == session_id).values(state=state_after)
+                    .execution_options(synchronize_session=False)
+                )
+                stored = _turnstate.compact(before if index else None, state_after, opening,
+                                            learner, reply)
+                db.execute(insert(TurnRow).values(**{**turn, "state_after": stored}))
         except IntegrityError as exc:
             raise StoreConflict(
                 f"Turn {index} of session {session_id} has already been stored; reload the session."
@@ -347,9 +267,9 @@ class Store:
         self, session_id: str, user_id: int | None = None, *, turn_states: bool = False
     ) -> PracticeSession:
         """The session with its turns in order (the session's current ``state`` always;
-        each turn's ``state_after`` only with ``turn_states=True``, as it is the bulk of a
-        long session). With ``user_id``, another user's session is reported as not found,
-        so a caller cannot probe which ids exist."""
+        each turn's ``state_after``, restored whole, only with ``turn_states=True``). With
+        ``user_id``, another user's session is reported as not found, so a caller cannot
+        probe which ids exist."""
         query = select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.index)
         if turn_states:
             query = query.options(undefer(TurnRow.state_after))
@@ -357,8 +277,42 @@ class Store:
             row = db.get(SessionRow, session_id)
             if row is None or (user_id is not None and row.user_id != user_id):
                 raise SessionNotFound(f"There is no practice session {session_id}.")
-            turns = [Turn.from_row(t, with_state=turn_states) for t in db.scalars(query).all()]
-            return PracticeSession.from_row(row, turns=turns)
+            rows = db.scalars(query).all()
+        states: list[dict[str, Any] | None] = [None] * len(rows)
+        if turn_states:
+            states = list(_turnstate.restore_all(
+                row.opening, ((t.learner, t.reply, t.state_after) for t in rows)
+            ))
+        turns = [Turn.from_row(t, state) for t, state in zip(rows, states, strict=True)]
+        return PracticeSession.from_row(row, turns=turns)
+
+    def state_after(
+        self, session_id: str, index: int, user_id: int | None = None
+    ) -> dict[str, Any]:
+        """The person's whole state just after turn ``index`` (0-based), exactly as it was
+        given to ``append_turn``, restored from the stored turns without replaying the
+        conversation. ``user_id`` as for ``get_session``."""
+        with self._db() as db:
+            found = db.execute(
+                select(SessionRow.user_id, SessionRow.opening, SessionRow.turn_count)
+                .where(SessionRow.id == session_id)
+            ).one_or_none()
+            if found is None or (user_id is not None and found.user_id != user_id):
+                raise SessionNotFound(f"There is no practice session {session_id}.")
+            if not 0 <= index < found.turn_count:
+                held = (f"turns 0 to {found.turn_count - 1}" if found.turn_count
+                        else "no turns yet")
+                raise TurnNotFound(
+                    f"There is no turn {index} in session {session_id}: it has {held}."
+                )
+            rows = db.execute(
+                select(TurnRow.learner, TurnRow.reply, TurnRow.state_after)
+                .where(TurnRow.session_id == session_id, TurnRow.index <= index)
+                .order_by(TurnRow.index)
+            ).all()
+        # Each turn's state is stored relative to the one before: restore up to the last.
+        (state,) = deque(_turnstate.restore_all(found.opening, rows), maxlen=1)
+        return state
 
     def list_sessions(
         self, user_id: int, persona_id: str | None = None, status: str | None = None

@@ -13,7 +13,7 @@ from typing import Literal, get_args
 
 import bcrypt
 
-Role = Literal["trainee", "supervisor"]
+Role = Literal["trainee", "supervisor", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 
 USERNAME_MIN, USERNAME_MAX = 3, 32

@@ -14,8 +14,10 @@ from typing import Any
 import gradio as gr
 
 from coach.report import report_markdown, timeline_png
+from coach.guidance import GuidanceService
 from coach.service import CoachService, ServiceError
-from coach.ui import render
+from coach.supervision import SupervisionService
+from coach.ui import render, supervisor
 from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
@@ -30,6 +32,8 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
     exports = export_dir or Path(tempfile.mkdtemp(prefix="coach-exports-"))
     exports.mkdir(parents=True, exist_ok=True)
     scenarios = {s.id: s for s in service.scenarios()}
+    sup = SupervisionService(service)
+    guide = GuidanceService(service)
     choices = [(f"{s.name}" + (f", {s.age}" if s.age else ""), s.id) for s in scenarios.values()]
 
     def current_user(user_id: int | None) -> Any:
@@ -100,7 +104,7 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
     def ask(user_id: int | None, question: str) -> str:
         user = current_user(user_id)
         try:
-            return service.ask_guidance(user, question).to_markdown()
+            return guide.ask(user, question).to_markdown()
         except ServiceError as exc:
             return render.escape_text(str(exc))
 
@@ -125,6 +129,56 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
         trend = service.trend_png(user, exports / f"trend-{user.id}.png") if rows else None
         return render.history_rows(rows), (str(trend) if trend else None)
 
+    def history_choices(user_id: int | None) -> Any:
+        if not user_id:
+            return gr.update(choices=[])
+        rows = service.history(current_user(user_id))
+        return gr.update(choices=[(f"{r.started} · {r.persona_name} · "
+                                   f"{'ended' if r.status == 'ended' else 'unfinished'}",
+                                   r.session_id) for r in rows], value=None)
+
+    def open_past(user_id: int | None, session_id: str | None) -> tuple[str, str]:
+        user = current_user(user_id)
+        if not session_id:
+            raise gr.Error("Choose a session first.")
+        try:
+            view = sup.review(user, session_id)
+            report = service.past_report(user, session_id) if view.status == "ended" else None
+        except ServiceError as exc:
+            raise gr.Error(str(exc)) from exc
+        text = report_markdown(report) if report else "This conversation is unfinished: resume it or discard it."
+        return text, supervisor.review_html(view)
+
+    def resume_past(user_id: int | None, session_id: str | None) -> tuple[Any, ...]:
+        user = current_user(user_id)
+        if not session_id:
+            raise gr.Error("Choose a session first.")
+        try:
+            view = service.session(user, session_id)
+        except ServiceError as exc:
+            raise gr.Error(str(exc)) from exc
+        if view.ended:
+            raise gr.Error("That conversation has ended: open its report instead.")
+        return (*practice_outputs(view), gr.Tabs(selected="practice"))
+
+    def discard_past(user_id: int | None, session_id: str | None) -> tuple[Any, ...]:
+        user = current_user(user_id)
+        try:
+            service.discard_session(user, session_id or "")
+        except ServiceError as exc:
+            raise gr.Error(str(exc)) from exc
+        return (*history(user_id), history_choices(user_id))
+
+    def start_assignment(user_id: int | None, assignment_id: int | None) -> tuple[Any, ...]:
+        view = my_assignments.start(user_id, assignment_id)
+        return (*practice_outputs(view), gr.Tabs(selected="practice"))
+
+    def after_sign_in(user_id: int | None) -> tuple[Any, ...]:
+        user = service.user(user_id) if user_id else None
+        shows = bool(user and supervisor.supervises(user))
+        return (gr.Tab(visible=shows), *my_assignments.mine(user_id), *history(user_id),
+                history_choices(user_id), gr.Tabs(selected="assignments"))
+
     # --- layout ------------------------------------------------------------------------
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
@@ -145,6 +199,7 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                 greeting = gr.Markdown()
                 signout_btn = gr.Button("Sign out", size="sm", scale=0)
             with gr.Tabs() as tabs:
+                my_assignments = supervisor.AssignmentScreen(sup, current_user)
                 with gr.Tab("Practice", id="practice"), gr.Row():
                     with gr.Column(scale=1, min_width=260):
                         persona = gr.Dropdown(choices=choices, label="Who will you talk to?",
@@ -174,10 +229,18 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                     with gr.Row():
                         download_md = gr.DownloadButton("Download report (Markdown)", visible=False)
                         download_json = gr.DownloadButton("Download report (JSON)", visible=False)
-                with gr.Tab("History", id="history"):
-                    refresh_btn = gr.Button("Refresh", size="sm")
+                with gr.Tab("History", id="history") as history_tab:
                     history_table = gr.Dataframe(headers=render.HISTORY_HEADERS, interactive=False,
-                                                 wrap=True)
+                                                 wrap=True, elem_id="history-table")
+                    with gr.Row():
+                        past = gr.Dropdown([], label="A past session", elem_id="past-session",
+                                           allow_custom_value=True)
+                        open_btn = gr.Button("Open its report", elem_id="past-open", scale=0)
+                        resume_btn = gr.Button("Resume", scale=0, elem_id="past-resume")
+                        discard_btn = gr.Button("Discard", variant="stop", scale=0,
+                                                elem_id="past-discard")
+                    past_report = gr.Markdown(elem_id="past-report")
+                    past_review = gr.HTML(elem_id="past-review")
                     trend = gr.Image(label="Your trend across sessions", type="filepath",
                                      interactive=False)
                 with gr.Tab("Ask the guidance", id="guidance"):
@@ -188,6 +251,7 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                                           elem_id="question")
                     ask_btn = gr.Button("Ask", variant="primary", elem_id="ask-btn")
                     answer = gr.Markdown(elem_id="answer", sanitize_html=True)
+                screens = supervisor.SupervisorScreens(sup, exports, current_user)
 
         # --- wiring ------------------------------------------------------------------------
         signin_event = signin_btn.click(
@@ -197,6 +261,9 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
         password.submit(sign_in, [username, password],
                         [user_state, signin_panel, main_panel, signin_msg, greeting], api_name=False)
         signin_event.then(lambda: "", None, password, api_name=False)
+        signin_event.then(after_sign_in, user_state,
+                          [screens.tab, my_assignments.listing, my_assignments.choice,
+                           history_table, trend, past, tabs], api_name=False)
         signout_btn.click(sign_out, None, [user_state, session_state, signin_panel, main_panel,
                                            greeting, chat, mood, notice], api_name="sign_out")
         persona.change(show_brief, persona, brief, api_name=False)
@@ -213,7 +280,19 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
         end_btn.click(end, [user_state, session_state],
                       [report_md, timeline, download_md, download_json, mood, send_btn, tabs],
                       api_name="end")
-        refresh_btn.click(history, user_state, [history_table, trend], api_name="history")
+        history_tab.select(history, user_state, [history_table, trend], api_name="history").then(
+            history_choices, user_state, past, api_name=False)
+        open_btn.click(open_past, [user_state, past], [past_report, past_review],
+                       api_name="open_past")
+        resume_btn.click(resume_past, [user_state, past], [*practice, tabs], api_name="resume")
+        discard_btn.click(discard_past, [user_state, past], [history_table, trend, past],
+                          api_name="discard")
+        my_assignments.tab.select(my_assignments.mine, user_state,
+                                  [my_assignments.listing, my_assignments.choice],
+                                  api_name="my_assignments")
+        my_assignments.start_btn.click(start_assignment, [user_state, my_assignments.choice],
+                                       [*practice, tabs], api_name="start_assignment")
+        screens.wire(user_state)
 
     app.queue(default_concurrency_limit=8)
     return app
@@ -240,7 +319,7 @@ def launch_kwargs(host: str, port: int) -> dict[str, Any]:
         "server_name": host,
         "server_port": port,
         "share": False,
-        "css": render.CSS,
+        "css": render.CSS + supervisor.CSS,
         "theme": theme(),
         "footer_links": [],
         "show_error": True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from coach.coding import CODE_LABELS, STANCE_LABELS
 from coach.views import HistoryRow, Scenario, SessionView, TurnView
 
 CSS = """
@@ -66,6 +67,11 @@ def brief_markdown(scenario: Scenario) -> str:
 
 def chips_html(turn: TurnView) -> str:
     cue = f'<div class="cue">{_esc("; ".join(turn.cues[:2]))}</div>' if turn.cues else ""
+    if turn.machine_code:  # a supervisor's verdict stands; the coder's is shown beside it
+        coder = (f"{CODE_LABELS.get(turn.machine_code, turn.machine_code)} · "
+                 f"{STANCE_LABELS.get(turn.machine_stance or '', turn.machine_stance or '')}")
+        cue = f'<div class="cue">Supervisor\'s code; the coder said {_esc(coder)}</div>'
+
     return (
         f'<div class="chips"><span class="chip code">{_esc(turn.code_label)}</span>'
         f'<span class="chip stance-{_esc(turn.stance)}">{_esc(turn.stance_label)}</span></div>{cue}'

@@ -1,4 +1,4 @@
-"""knowledge/rubric.yaml is validated strictly: a mistake fails on load, naming the field."""
+"""The rubric (rubric.yaml in the knowledge folder) is validated strictly: a mistake fails on load, naming the field."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from coach.coaching._rubric import DEFAULT_RUBRIC_PATH, RubricError, load_rubric, template_fields
+from coach.coaching._rubric import RubricError, load_rubric, template_fields
+from coach.settings import KnowledgeSettings
 
-RAW: dict[str, Any] = yaml.safe_load(DEFAULT_RUBRIC_PATH.read_text(encoding="utf-8"))
+SHIPPED_RUBRIC = KnowledgeSettings.model_construct().rubric_path
+RAW: dict[str, Any] = yaml.safe_load(SHIPPED_RUBRIC.read_text(encoding="utf-8"))
 
 
 def write(tmp_path: Path, raw: object) -> Path:

@@ -35,10 +35,10 @@ def test_seed_transcript_edit_is_detected(tmp_path: Path) -> None:
 
     root = tmp_path / "root"
     for name in ("transcript-debs-visit-1-paperwork.md", "transcript-debs-visit-2-outcomes.md"):
-        (root / "knowledge" / "sources").mkdir(parents=True, exist_ok=True)
-        shutil.copy(PROJECT_ROOT / "knowledge" / "sources" / name,
-                    root / "knowledge" / "sources" / name)
-    path = root / "knowledge" / "sources" / "transcript-debs-visit-2-outcomes.md"
+        (root / "coach" / "knowledge" / "sources").mkdir(parents=True, exist_ok=True)
+        shutil.copy(PROJECT_ROOT / "coach" / "knowledge" / "sources" / name,
+                    root / "coach" / "knowledge" / "sources" / name)
+    path = root / "coach" / "knowledge" / "sources" / "transcript-debs-visit-2-outcomes.md"
     path.write_text(path.read_text().replace("Is it okay for me to come in?", "Can I come in?"))
     with pytest.raises(ValueError, match="differs from the transcript"):
         load_seed_turns(SEED_FILE, root)

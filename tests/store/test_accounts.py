@@ -169,7 +169,7 @@ def test_cli_refuses_a_taken_name_and_an_unknown_account(
     assert cli.main(["users", "add", "ALICE", "--role", "supervisor", "--password-stdin"]) == 1
     assert capsys.readouterr().err == "error: The username 'alice' is already taken.\n"
     monkeypatch.setattr(sys, "stdin", io.StringIO("battery staple\n"))
-    assert cli.main(["users", "passwd", "dai", "--password-stdin"]) == 1
+    assert cli.main(["users", "passwd", "dai", "--password-stdin"]) == 2  # a refusal
     assert capsys.readouterr().err == "error: There is no account called 'dai'.\n"
     assert cli.main(["users", "add", "x y", "--role", "trainee", "--password-stdin"]) == 1
     assert "letters a-z" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """The store on a real SQLite file and, with COACH_TEST_POSTGRES=1, on a real PostgreSQL
-started on loopback (tests/postgres.py). Every behavioural test runs on both."""
+started on loopback (tests/support/postgres.py; the ``db_url`` and ``postgres_server``
+fixtures are in conftest.py). Every behavioural test runs on both."""
 
 from __future__ import annotations
 
@@ -25,45 +26,19 @@ from sqlalchemy.exc import IntegrityError
 from coach.coding._vocabulary import CodeResult, SentenceCode
 from coach.settings import Settings
 from coach.store import accounts
-from coach.store._schema import MetaRow, TurnRow, UserRow, utcnow
-from coach.store._store import (
+from coach.store._engine import normalise_url
+from coach.store._errors import (
     SessionNotFound,
-    Store,
     StoreConflict,
     StoreUnavailable,
     UserExists,
     UserNotFound,
-    normalise_url,
 )
-from tests.support.postgres import PostgresNotInstalled, ThrowawayPostgres
+from coach.store._schema import MetaRow, TurnRow, UserRow, utcnow
+from coach.store._store import Store
+from tests.support.postgres import POSTGRES_WANTED, PostgresNotInstalled, ThrowawayPostgres
 
 ROUNDS = 4  # the lowest bcrypt cost: these tests are about storage, not hash strength
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[ThrowawayPostgres]:
-    if not POSTGRES_WANTED:
-        pytest.skip("PostgreSQL tests run only with COACH_TEST_POSTGRES=1")
-    try:
-        server = ThrowawayPostgres()
-    except PostgresNotInstalled as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with server:
-        yield server
-
-
-POSTGRES_WANTED = os.environ.get("COACH_TEST_POSTGRES") == "1"
-# Without COACH_TEST_POSTGRES=1 the postgres variants are not generated at all; the one
-# skipped test below says how to turn them on, instead of a skip line per test.
-BACKENDS = ["sqlite", *([pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_WANTED else [])]
-
-
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'data' / 'coach.db'}"
-    server: ThrowawayPostgres = request.getfixturevalue("postgres_server")
-    return server.create_schema(f"t_{uuid.uuid4().hex[:16]}")
 
 
 @pytest.fixture
@@ -224,7 +199,7 @@ def test_authenticate(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         ("al", "correct horse", "trainee", accounts.InvalidUsername, "3 to 32"),
         ("alice smith", "correct horse", "trainee", accounts.InvalidUsername, "letters a-z"),
         ("_alice", "correct horse", "trainee", accounts.InvalidUsername, "start with"),
-        ("alice", "correct horse", "admin", accounts.InvalidRole, "trainee, supervisor"),
+        ("alice", "correct horse", "superuser", accounts.InvalidRole, "trainee, supervisor, admin"),
     ],
     ids=["short", "over-72-bytes", "nul", "same-as-name", "spaces", "short-name", "space-in-name",
          "leading-underscore", "unknown-role"],
@@ -500,7 +475,12 @@ def test_a_database_from_another_schema_version_is_refused_clearly(
     open_store: Callable[[], Store], db_url: str
 ) -> None:
     store = open_store()
-    with store.engine.begin() as conn:
+    with store.engine.begin() as conn:  # upgraded by a newer version
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreUnavailable, match="revision 9999, which this version .* does not know"):
+        Store(db_url)
+    with store.engine.begin() as conn:  # from before migrations, with another schema version
+        conn.execute(text("DROP TABLE alembic_version"))
         conn.execute(update(MetaRow).values(value="0"))
     with pytest.raises(StoreUnavailable, match="schema 0; this version needs schema 1"):
         Store(db_url)

@@ -21,7 +21,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
+
 INSTALL_HINT = "apt-get update && apt-get install -y postgresql"
+POSTGRES_WANTED = os.environ.get("COACH_TEST_POSTGRES") == "1"
+# Without COACH_TEST_POSTGRES=1 the postgres variants are not generated at all; one skipped
+# test says how to turn them on, instead of a skip line per test.
+BACKENDS = ["sqlite", *([pytest.param("postgres", marks=pytest.mark.postgres)] if POSTGRES_WANTED else [])]
 DB_NAME = "coach"
 _START_ATTEMPTS = 3
 

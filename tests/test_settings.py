@@ -1,0 +1,67 @@
+"""Where settings put things: the packaged knowledge by default, COACH_KNOWLEDGE_DIR for all
+of it (sources, personas, exemplars and the rubric), and ./data under the working directory."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+import coach
+from coach.coding._vocabulary import CodeResult, SentenceCode
+from coach.settings import DEFAULT_KNOWLEDGE_DIR, KnowledgeSettings, Settings, load_settings
+
+
+@pytest.fixture
+def no_coach_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("COACH_"):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def test_default_knowledge_is_the_package_data() -> None:
+    assert Path(coach.__file__).resolve().parent / "knowledge" == DEFAULT_KNOWLEDGE_DIR
+    defaults = KnowledgeSettings.model_construct()
+    assert defaults.rubric_path.is_file()
+    assert (defaults.personas_dir / "debs.yaml").is_file()
+    assert list(defaults.exemplars_dir.glob("*.yaml"))
+    assert len(list(defaults.sources_dir.glob("*.md"))) >= 10
+
+
+def test_data_dir_is_data_under_the_working_directory(no_coach_env: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    no_coach_env.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.data_dir == tmp_path.resolve() / "data"
+    assert settings.knowledge.dir == DEFAULT_KNOWLEDGE_DIR
+
+
+def test_knowledge_dir_overrides_every_knowledge_path(no_coach_env: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    no_coach_env.setenv("COACH_KNOWLEDGE_DIR", str(tmp_path / "mine"))
+    knowledge = load_settings().knowledge
+    assert knowledge.sources_dir == tmp_path / "mine" / "sources"
+    assert knowledge.personas_dir == tmp_path / "mine" / "personas"
+    assert knowledge.exemplars_dir == tmp_path / "mine" / "exemplars"
+    assert knowledge.rubric_path == tmp_path / "mine" / "rubric.yaml"
+
+
+def test_the_service_reads_the_rubric_from_the_knowledge_dir(tmp_path: Path) -> None:
+    from coach.service import CoachService
+
+    mine = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, mine)
+    raw = yaml.safe_load((mine / "rubric.yaml").read_text(encoding="utf-8"))
+    raw["turn_feedback"]["codes"]["open_question"]["text"] = "our own trainers' wording."
+    (mine / "rubric.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    settings = Settings.test_profile(tmp_path / "data",
+                                     knowledge=KnowledgeSettings.model_construct(dir=mine))
+    service = CoachService(settings)
+    coded = CodeResult(code="open_question", stance="outcomes",
+                       sentences=(SentenceCode("What matters to you?", "open_question"),))
+    assert "our own trainers' wording." in service._turn_feedback(coded)

@@ -1,0 +1,249 @@
+"""The supervisor's screens in the real app: role isolation through the web API (signed
+in as each role, and not signed in at all) with gradio_client, and one headless-Chromium
+pass that screenshots the trainee's assignment list, the review screen with an override
+and a comment, and the team dashboard, checking each with axe-core when it is available.
+
+One launch serves every test here. Screenshots go to a temporary directory and are
+copied to /tmp/outcomes-screens/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+
+from coach.service import CoachService
+from coach.settings import Settings
+from coach.store import Store
+from tests.support.apprunner import PROJECT_ROOT, RunningApp, seed_data_dir, start_app
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "a-good-password"
+LINES = ["What's been happening for you, from your side?", "Why did the police come out?",
+         "It sounds like Saturday was really frightening.", "You rang them yourself. That took courage."]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = PROJECT_ROOT / ".cache" / "axe-core" / "axe.min.js"
+SCREENS_COPY = Path("/tmp/outcomes-screens")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+# Serious or critical axe findings inside Gradio's own widgets, which the project cannot
+# change: (rule id, CSS fragment of the node it is reported on, why it is accepted).
+GRADIO_OWN = (
+    ("button-name", "image-frame", "Gradio's image viewer wraps the picture in a button "
+                                   "with no name of its own (the image's label names it)"),
+    ("target-size", "icon-button", "Gradio's image toolbar icons (full screen, download, share)"),
+    ("target-size", "download-link", "the download link in the same Gradio toolbar"),
+)
+
+
+@dataclass
+class Seeded:
+    app: RunningApp
+    session: str  # Ann's ended session, from the North assignment
+    assignment: int
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory, warm_data_dir: Path) -> Iterator[Seeded]:
+    from coach.supervision import CONSOLE, SupervisionService
+
+    data = seed_data_dir(warm_data_dir, tmp_path_factory.mktemp("supervise") / "data")
+    settings = Settings.test_profile(data)
+    service = CoachService(settings, store=Store(settings.database_url, password_rounds=4))
+    sup = SupervisionService(service)
+    for name, role in (("ada", "admin"), ("nia", "supervisor"), ("sam", "supervisor"),
+                       ("ann", "trainee"), ("bob", "trainee"), ("cat", "trainee")):
+        sup.add_user(CONSOLE, name, role, PASSWORD, name.title())
+    sup.add_team(CONSOLE, "North", "nia")
+    sup.join_team(CONSOLE, "North", ["ann", "bob"])
+    sup.add_team(CONSOLE, "South", "sam")
+    sup.join_team(CONSOLE, "South", ["cat"])
+    nia, ann = sup.user_named("nia"), sup.user_named("ann")
+    made = sup.assign(nia, "debs", "Practise complex reflections when Debs gets <defensive>",
+                      team="North", focus="complex_reflections",
+                      due=date.today() + timedelta(days=5))
+    sup.assign(nia, "britton", "Ask what matters about Cassie", trainees=["ann"],
+               due=date.today() - timedelta(days=1))
+    view = sup.start_assignment(ann, made.id)
+    for line in LINES:
+        service.take_turn(ann, view.id, line)
+    service.end_session(ann, view.id)
+    service.store.close()
+    running = start_app(data)
+    yield Seeded(running, view.id, made.id)
+    running.stop()
+
+
+def _client(app: RunningApp, user: str | None) -> Client:
+    client = Client(app.url, verbose=False)
+    if user:
+        client.predict(user, PASSWORD, api_name="/sign_in")
+    return client
+
+
+def test_not_signed_in_nothing_is_served(seeded: Seeded) -> None:
+    client = _client(seeded.app, None)
+    calls = [("/supervisor_overview", ()), ("/review", (seeded.session,)),
+             ("/override", (seeded.session, 1, "other", "", "x")),
+             ("/comment", (seeded.session, 0, "hello")),
+             ("/assign", ("debs", "North", [], "goal", "", "")),
+             ("/dashboard", ("North",)), ("/open_past", (seeded.session,)),
+             ("/my_assignments", ()), ("/start_assignment", (seeded.assignment,)),
+             ("/history", ())]
+    for api, args in calls:
+        if api == "/my_assignments":
+            listing, _ = client.predict(*args, api_name=api)
+            assert "Sign in" in listing
+            continue
+        with pytest.raises(Exception, match="sign in"):
+            client.predict(*args, api_name=api)
+
+
+def test_roles_are_kept_apart_through_the_web_api(seeded: Seeded) -> None:
+    # A trainee of the same team: no supervisor screens, and not Ann's session.
+    bob = _client(seeded.app, "bob")
+    with pytest.raises(Exception, match="supervisors and admins"):
+        bob.predict(seeded.session, api_name="/review")
+    with pytest.raises(Exception, match="supervisors and admins"):
+        bob.predict("North", api_name="/dashboard")
+    with pytest.raises(Exception, match="could not be found"):
+        bob.predict(seeded.session, api_name="/open_past")
+    # A supervisor of the other team.
+    sam = _client(seeded.app, "sam")
+    with pytest.raises(Exception, match="could not be found"):
+        sam.predict(seeded.session, api_name="/review")
+    with pytest.raises(Exception, match="could not be found"):
+        sam.predict(seeded.session, 1, "other", "", "no", api_name="/override")
+    with pytest.raises(Exception, match="Only the supervisors of North"):
+        sam.predict("North", api_name="/dashboard")
+    with pytest.raises(Exception, match="do not lead"):
+        sam.predict("debs", "North", [], "goal", "", "", api_name="/assign")
+    overview = sam.predict(api_name="/supervisor_overview")
+    assert seeded.session not in json.dumps(overview)
+    # An admin sees it.
+    ada = _client(seeded.app, "ada")
+    html, _ = ada.predict(seeded.session, api_name="/review")
+    assert "Ann" in html
+
+
+def test_a_supervisor_reviews_overrides_and_comments(seeded: Seeded) -> None:
+    nia = _client(seeded.app, "nia")
+    overview = nia.predict(api_name="/supervisor_overview")
+    assert seeded.session in json.dumps(overview)
+    assert "&lt;defensive&gt;" in overview[3]  # the goal, escaped, with who has done what
+    html, _ = nia.predict(seeded.session, api_name="/review")
+    assert "Why did the police come out?" in html
+    html, message, agreement = nia.predict(seeded.session, 2, "closed_question", "paperwork",
+                                           "A 'why' puts her on the spot", api_name="/override")
+    assert "Coder said" in html and "Override saved" in message and "κ" in agreement
+    html, _, box = nia.predict(seeded.session, 2, "<script>alert(1)</script> try 'what'",
+                               api_name="/comment")
+    assert "&lt;script&gt;" in html and "<script>" not in html and box == ""
+    plot, table, csv_file = nia.predict("North", api_name="/dashboard")
+    assert Path(plot).is_file() and table["data"][0][0] == "ann"
+    assert Path(csv_file.get("value") if isinstance(csv_file, dict) else csv_file).is_file()
+
+    # The trainee sees both codes and the comment in her history, and her assignments.
+    ann = _client(seeded.app, "ann")
+    report, review = ann.predict(seeded.session, api_name="/open_past")
+    assert "Coder said" in review and "&lt;script&gt;" in review and "#" in report
+    listing, _ = ann.predict(api_name="/my_assignments")
+    assert listing.index("Overdue") < listing.index("Done")
+
+
+@pytest.mark.browser
+def test_screens_in_chromium_with_screenshots(seeded: Seeded, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("Chromium is missing on CI")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = tmp_path / "screens"
+    shots.mkdir()
+    found: dict[str, list[str]] = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+        def sign_in(name: str):  # type: ignore[no-untyped-def]
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(seeded.app.url)
+            page.locator("#username textarea, #username input").first.fill(name)
+            page.locator("#password input").fill(PASSWORD)
+            page.locator("#signin-btn").click()
+            expect(page.locator("#main")).to_be_visible(timeout=20_000)
+            return page
+
+        trainee = sign_in("ann")
+        expect(trainee.locator("#my-assignments")).to_contain_text("Overdue", timeout=20_000)
+        trainee.screenshot(path=str(shots / "trainee-assignments.png"), full_page=True)
+        found["trainee assignments"] = _axe(trainee)
+        expect(trainee.get_by_role("tab", name="Supervise")).to_have_count(0)
+
+        page = sign_in("nia")
+        page.get_by_role("tab", name="Supervise").click()
+        page.get_by_role("tab", name="Review").click()
+        page.locator("#review-session input").click()
+        page.get_by_role("option").first.click()
+        page.locator("#review-open").click()
+        expect(page.locator("#review")).to_contain_text("Why did the police", timeout=20_000)
+        page.locator("#override-turn input").fill("3")
+        page.locator("#override-code input").click()
+        page.get_by_role("option", name="Simple reflection").first.click()
+        page.locator("#override-reason textarea").fill("It gives back her words; nothing added.")
+        page.locator("#override-btn").click()
+        expect(page.locator("#review")).to_contain_text("nothing added", timeout=20_000)
+        page.locator("#comment-turn input").fill("3")
+        page.locator("#comment-text textarea").fill("Good: you stayed with her fear.")
+        page.locator("#comment-btn").click()
+        expect(page.locator("#review")).to_contain_text("stayed with her fear", timeout=20_000)
+        page.screenshot(path=str(shots / "review.png"), full_page=True)
+        found["review"] = _axe(page)
+
+        page.get_by_role("tab", name="Dashboard").click()
+        page.locator("#dash-team input").click()
+        page.get_by_role("option", name="North").first.click()
+        page.locator("#dash-btn").click()
+        expect(page.locator("#dash-plot img")).to_be_visible(timeout=30_000)
+        expect(page.locator("#not-ratings")).to_contain_text("not performance ratings")
+        page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+        found["dashboard"] = _axe(page)
+        browser.close()
+
+    SCREENS_COPY.mkdir(parents=True, exist_ok=True)
+    for shot in shots.iterdir():
+        assert shot.stat().st_size > 20_000, shot
+        shutil.copy(shot, SCREENS_COPY / shot.name)
+    (SCREENS_COPY / "axe-findings.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
+    problems = {screen: v for screen, v in found.items() if v}
+    assert not problems, problems
+
+
+def _axe(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical violations on the page, less Gradio's own listed
+    ones; nothing when axe-core has not been fetched (``make axe``)."""
+    if not AXE.is_file():
+        return []
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => (await axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']}})).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => ({id: v.id, nodes: v.nodes.map(n => n.html + ' ' + n.target.join(' '))}))""")
+    left = []
+    for violation in result:
+        nodes = [n for n in violation["nodes"]
+                 if not any(rule == violation["id"] and where in n for rule, where, _ in GRADIO_OWN)]
+        left += [f"{violation['id']}: {n[:400]}" for n in nodes]
+    return left

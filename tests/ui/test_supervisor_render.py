@@ -1,0 +1,55 @@
+"""The supervisor's and trainee's new screens render untrusted words as text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from coach.teams import (
+    AssigneeView,
+    AssignmentView,
+    CommentInfo,
+    OverrideInfo,
+    ReviewTurn,
+    ReviewView,
+)
+from coach.ui.render import chips_html
+from coach.ui.supervisor import assignments_html, review_html
+from coach.views import TurnView
+
+EVIL = "<img src=x onerror=alert(1)> **bold**"
+
+
+def test_review_escapes_replies_reasons_comments_and_the_note() -> None:
+    turn = ReviewTurn(index=1, trainee=EVIL, person=EVIL, code="open_question", stance="outcomes",
+                      machine_code="closed_question", machine_stance="neutral", cues=(),
+                      receptivity=0.4, mood="guarded", unlocked=(),
+                      override=OverrideInfo("nia", EVIL, "open_question", None),
+                      comments=(CommentInfo("nia", EVIL, "t"),))
+    view = ReviewView("s1", "ann", "Ann", "debs", "Debs", "ended", "2025-01-01 10:00", EVIL,
+                      (turn,), None, comments=(CommentInfo("nia", EVIL, "t"),),
+                      note={"working_towards": EVIL, "working_well": "", "worried_about": "",
+                            "needs_to_happen": "", "by": "nia"})
+    shown = review_html(view)
+    assert "<img" not in shown and shown.count("&lt;img") == 7  # opening, both speakers, reason, 2 comments, note
+    assert "Open question" in shown and "Coder said: Closed question" in shown
+    assert "What are we worried about?" in shown
+
+
+def test_assignments_show_state_for_trainees_and_progress_for_supervisors() -> None:
+    view = AssignmentView(1, "debs", "Debs", EVIL, "complex_reflections", date(2030, 1, 2),
+                          "North", "nia", False,
+                          (AssigneeView("ann", "Ann", "done", "s1", {"open_questions": "50%"}),
+                           AssigneeView("bob", "Bob", "not_started")), my_state="overdue")
+    trainee = assignments_html([view], trainee_view=True)
+    assert "Overdue" in trainee and "&lt;img" in trainee and "<img" not in trainee
+    assert "Bob" not in trainee
+    supervisor = assignments_html([view], trainee_view=False)
+    assert "Ann (ann): Done — open questions 50%" in supervisor and "Bob (bob): Not started" in supervisor
+
+
+def test_a_trainee_sees_the_supervisors_code_and_the_coders() -> None:
+    turn = TurnView(index=0, learner="x", reply="y", code="open_question", stance="outcomes",
+                    cues=("a cue",), mood="", receptivity=0.5, changes=(), unlocked=(),
+                    machine_code="closed_question", machine_stance="neutral")
+    shown = chips_html(turn)
+    assert "Open question" in shown and "the coder said Closed question · Neutral" in shown
