@@ -13,8 +13,8 @@ from typing import Any
 
 import gradio as gr
 
-from coach.report import report_markdown, timeline_png
 from coach.guidance import GuidanceService
+from coach.report import report_markdown, timeline_png
 from coach.service import CoachService, ServiceError
 from coach.supervision import SupervisionService
 from coach.ui import render, supervisor

@@ -14,26 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import axe
 from tests.support.apprunner import PROJECT_ROOT, RunningApp, add_user, seed_data_dir, start_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = PROJECT_ROOT / "screenshots"
-# `make axe` (part of `make test`) fetches axe-core from the npm registry once.
-AXE = PROJECT_ROOT / ".cache" / "axe-core" / "package" / "axe.min.js"
-# Serious or critical axe findings inside Gradio's own widgets, which the app cannot
-# change: (rule id, a CSS fragment of the offending node) -> why it is accepted.
-GRADIO_OWN: dict[tuple[str, str], str] = {
-    ("button-name", ".image-container"): "the icon buttons (download, full screen) Gradio's "
-    "Image component draws over the timeline carry no text or label",
-    ("aria-prohibited-attr", ".empty"): "Gradio's empty Image placeholder puts aria-label on "
-    "a plain div",
-}
-
-AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-  .filter(v => v.impact === 'serious' || v.impact === 'critical')
-  .flatMap(v => v.nodes.map(n => ({id: v.id, impact: v.impact, target: n.target.join(' '),
-                                   html: n.html.slice(0, 160) + " " + (n.any[0] ? JSON.stringify(n.any[0].data).slice(0, 200) : "")})))"""
-
 # Words in the report's tables that the browser broke across lines ("Summar y").
 BROKEN_WORDS = """() => {
   const broken = [];
@@ -76,23 +61,10 @@ def app(tmp_path_factory: pytest.TempPathFactory, warm_data_dir: Path) -> Iterat
     running.stop()
 
 
-def _serious_violations(page, screen: str) -> list[str]:  # type: ignore[no-untyped-def]
-    """Serious and critical axe-core findings on the page, less the listed Gradio ones."""
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(AXE_RUN)
-    return [
-        f"{screen}: {v['id']} ({v['impact']}) at {v['target']}: {v['html']}"
-        for v in found
-        if not any(rule == v["id"] and where in v["target"] for rule, where in GRADIO_OWN)
-    ]
-
-
 def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    check_axe = AXE.exists()
-    if not check_axe and os.environ.get("CI"):
-        raise RuntimeError("axe-core is missing on CI: `make axe` should have fetched it")
+    check_axe = axe.available()
     violations: list[str] = []
 
     SHOTS.mkdir(exist_ok=True)
@@ -129,7 +101,7 @@ def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
         expect(page.locator("#mood")).to_contain_text("seems")
         page.screenshot(path=str(SHOTS / "practice.png"), full_page=True)
         if check_axe:
-            violations += _serious_violations(page, "practice")
+            violations += axe.serious_violations(page, "practice")
 
         page.locator("#end-btn").click()
         expect(page.locator("#report-md")).to_contain_text("Reflection", timeout=30_000)
@@ -137,14 +109,13 @@ def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
         page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
         assert page.evaluate(BROKEN_WORDS) == []
         if check_axe:
-            violations += _serious_violations(page, "report")
+            violations += axe.serious_violations(page, "report")
 
         page.get_by_role("tab", name="History").click()
-        page.get_by_role("button", name="Refresh").click()
         expect(page.locator("body")).to_contain_text("Debs", timeout=20_000)
         page.screenshot(path=str(SHOTS / "history.png"), full_page=True)
         if check_axe:
-            violations += _serious_violations(page, "history")
+            violations += axe.serious_violations(page, "history")
 
         page.get_by_role("tab", name="Ask the guidance").click()
         page.locator("#question textarea").fill("How do I summarise in an empowering way?")
@@ -153,7 +124,7 @@ def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
         expect(page.locator("#answer")).to_contain_text("Sources")
         page.screenshot(path=str(SHOTS / "guidance.png"), full_page=True)
         if check_axe:
-            violations += _serious_violations(page, "guidance")
+            violations += axe.serious_violations(page, "guidance")
         browser.close()
 
     for name in ("practice.png", "report.png", "history.png", "guidance.png"):
