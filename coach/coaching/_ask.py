@@ -30,9 +30,9 @@ __all__ = ["GuidanceAnswer", "ask_guidance"]
 
 MAX_QUESTION_CHARS = 500
 MAX_SENTENCES = 4
-MIN_SIMILARITY = 0.2
+MIN_SIMILARITY = 0.2  # below this a sentence does not answer the question at all
 LEXICAL_WEIGHT = 0.05
-SAME_POINT = 0.7  # word overlap (Jaccard) at which two sentences make the same point  # below this a sentence does not answer the question at all
+SAME_POINT = 0.7  # word overlap (Jaccard) at which two sentences make the same point
 _CITED = re.compile(r"\[(\d{1,2})\]")
 _TAGS = ("question", "passage", "passages")
 

@@ -25,7 +25,7 @@ _GENERIC = ("follows the person's lead", "led by the worker's agenda rather than
 
 # What the person did, by act, in words a trainee reads ("{name} …").
 _DID = {
-    "defend": "{name} defended themselves",
+    "defend": "{name} became defensive",
     "deflect": "{name} side-stepped it",
     "short_answer": "{name} answered in a few words",
     "answer": "{name} answered and kept talking",

@@ -118,7 +118,7 @@ def test_feedback_speaks_about_this_reply_and_what_the_person_did() -> None:
                         reaction=Reaction("Mr Britton", "defend", -0.08))
     assert "tell it their way" not in why  # the stock line for open questions
     assert "why" in why.lower() and "blame" in why
-    assert "Mr Britton defended themselves" in why and "-0.08" in why
+    assert "Mr Britton became defensive" in why and "-0.08" in why
     shared = turn_feedback(coded("reflection_complex", cues=("names a feeling ('frightened')",)),
                            text="It sounds like you were frightened.",
                            reaction=Reaction("Debs", "disclose", 0.08, ("Money has been tight",)))
