@@ -54,6 +54,16 @@ def test_hints_feedback_report_and_guidance(service, trainee) -> None:  # type: 
     assert report.safeguarding[0].raised and report.safeguarding[0].turn_index == 1
 
 
+def test_only_the_sessions_trainee_gets_its_hints(service, trainee) -> None:  # type: ignore[no-untyped-def]
+    view = service.start_session(trainee, "debs", resume=False)
+    name = f"o{time.time_ns()}"
+    service.store.add_user(name, "a-good-password", "trainee")
+    other = service.store.get_user_by_name(name)
+    with pytest.raises(NotAllowed):
+        service.hint(other, view.id)
+    assert service.hint(trainee, view.id).skill
+
+
 def test_a_rebuilt_report_keeps_when_the_session_ended(service, trainee) -> None:  # type: ignore[no-untyped-def]
     view = service.start_session(trainee, "iris", resume=False)
     service.take_turn(trainee, view.id, "What matters most to you at the moment, Iris?")

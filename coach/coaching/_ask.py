@@ -57,6 +57,17 @@ class GuidanceAnswer:
     def text(self) -> str:
         return " ".join(f"{s} [{n}]" for s, n in self.sentences)
 
+    def to_dict(self) -> dict[str, Any]:
+        """For ``coach ask --json``: sources by title and publisher, never by file name."""
+        return {
+            "question": self.question,
+            "sentences": [{"text": s, "source": n} for s, n in self.sentences],
+            "sources": [{"n": n, "label": source_label(c), "quote": c.snippet}
+                        for n, c in enumerate(self.sources, 1)],
+            "generated": self.generated,
+            "note": self.note,
+        }
+
     def to_markdown(self) -> str:
         if not self.sentences:
             body = ["No guidance passage answers that question. Try asking it another way."]

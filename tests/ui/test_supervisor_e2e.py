@@ -92,7 +92,7 @@ def test_not_signed_in_nothing_is_served(seeded: Seeded) -> None:
              ("/assign", ("debs", "North", [], "goal", "", "")),
              ("/dashboard", ("North",)), ("/open_past", (seeded.session,)),
              ("/my_assignments", ()), ("/start_assignment", (seeded.assignment,)),
-             ("/history", ())]
+             ("/history", ()), ("/ask", ("What is a personal outcome?",))]
     for api, args in calls:
         if api == "/my_assignments":
             listing, _ = client.predict(*args, api_name=api)
@@ -111,6 +111,8 @@ def test_roles_are_kept_apart_through_the_web_api(seeded: Seeded) -> None:
         bob.predict("North", api_name="/dashboard")
     with pytest.raises(Exception, match="could not be found"):
         bob.predict(seeded.session, api_name="/open_past")
+    # Anyone signed in may ask the guidance; the answer is cited.
+    assert "[1]" in bob.predict("How do I summarise in an empowering way?", api_name="/ask")
     # A supervisor of the other team.
     sam = _client(seeded.app, "sam")
     with pytest.raises(Exception, match="could not be found"):
