@@ -77,6 +77,8 @@ def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
         page.locator("#signin-btn").click()
         expect(page.locator("#main")).to_be_visible(timeout=20_000)
         # Signing in opens the trainee's assignments first; this practice is not assigned.
+        # Wait for that to finish, or it switches back to them after a quick click.
+        expect(page.locator("#my-assignments")).to_contain_text("No assignments", timeout=20_000)
         page.get_by_role("tab", name="Practice").click()
         page.locator("#persona input").click()
         page.get_by_role("option", name="Debs").first.click()
