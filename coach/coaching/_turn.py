@@ -84,6 +84,9 @@ def turn_feedback(
     label = CODE_LABELS.get(coded.code, coded.code)
     stance = STANCE_LABELS.get(coded.stance, coded.stance)
     cue = _cue_sentence(coded, text) if text else None
+    if cue and cue.lower().startswith(f"{label.lower()}: "):
+        # "Open question: leaves room …" after the label "Open question" says it twice.
+        cue = cue[len(label) + 2:]
     if cue is None:
         out = f"{label} ({stance.lower()}): {about.text} {rubric.turn_feedback.stances[coded.stance]}"
     else:

@@ -127,3 +127,11 @@ def test_feedback_speaks_about_this_reply_and_what_the_person_did() -> None:
     # Without the reply's words or a reaction, the code and stance as before.
     assert turn_feedback(coded("closed_question", "paperwork")).startswith(
         "Closed question (paperwork / risk-led):")
+
+
+def test_feedback_does_not_name_the_code_twice() -> None:
+    text = turn_feedback(coded("open_question", cues=("Open question: leaves room for their own answer",)),
+                         text="How have things been since you came home?")
+    assert text.startswith("Open question (outcomes-focused): Leaves room for their own answer.")
+    assert text.count("Open question") == 1
+
