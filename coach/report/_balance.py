@@ -24,7 +24,7 @@ SAFEGUARDING_STEP = (
     "from the report."
 )
 PAPERWORK_STEP = (
-    "You raised {concerns} led by the form, the report or the risk. Next time, say honestly "
+    "You raised {concerns} — led by the form, the report or the risk. Next time, say honestly "
     "what the worry is and ask how the person sees it, so that they can tell you their side."
 )
 GOAL_STEP = "Work towards the brief's goal — {goal} — which this conversation did not reach{why}."

@@ -65,6 +65,17 @@ def test_how_a_concern_was_raised_is_judged_by_the_reply_that_raised_it() -> Non
     assert "Debs asked you to leave" in md and "with curiosity" in md and "paperwork-led" in md
 
 
+def test_concerns_raised_only_by_reading_out_the_report_are_a_next_step() -> None:
+    turns = [*GOOD, turn(4, "The police report says you were drinking.", "information", "paperwork"),
+             turn(5, "The report says Megan went missing. Where was she?", "closed_question", "paperwork")]
+    report = build_report("Debs", turns, HIDDEN, None, 0.3, ended_by="trainee",
+                          concerns=[DEBS_CONCERNS[0] | {"turns": [5]}, DEBS_CONCERNS[1] | {"turns": [4]}])
+    assert [c.how for c in report.safeguarding] == ["paperwork", "paperwork"]
+    step = next(p for p in report.next_steps if p.rule == "raise_worries_with_curiosity")
+    assert step.text.startswith("You raised where Megan went, and whether it could happen again; "
+                                "the drinking on the night of the row — led by the form")
+
+
 def test_the_export_carries_who_what_and_when_and_old_reports_still_load() -> None:
     meta = ReportMeta(session_id="s-1", trainee="sian", persona_id="debs", persona="Debs",
                       started="2026-01-02T10:00:00+00:00", ended="2026-01-02T10:20:00+00:00",
