@@ -90,6 +90,11 @@ class Wiring:
         return load_personas(self.settings.knowledge.personas_dir)
 
     @cached_property
+    def secrets(self) -> dict[str, tuple[str, ...]]:
+        """Every person's hidden phrases, kept out of every hint; worked out once."""
+        return {pid: card.secret_phrases() for pid, card in self.personas.items()}
+
+    @cached_property
     def vectors(self) -> CachedEmbedder:
         """The bundled embedder behind an on-disk cache of the vectors every start needs."""
         from coach.embedding import CachedEmbedder, get_embedder

@@ -12,6 +12,7 @@ from coach.cli import (
     code,
     db,
     exercise,
+    guidance,
     knowledge,
     moments,
     outcomes,
@@ -29,7 +30,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 # --- entry point -------------------------------------------------------------------------
 
 _COMMANDS = (knowledge, users, roleplay, code, score, moments, db, teams, review, exercise,
-             outcomes)
+             outcomes, guidance)
 
 
 def build_parser() -> argparse.ArgumentParser:

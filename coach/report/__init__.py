@@ -12,9 +12,13 @@ from coach.report._plot import timeline_figure, timeline_png
 from coach.report._spread import SpreadPoint, spread_figure, spread_png
 from coach.report._trend import trend_png
 from coach.report._types import (
+    ConcernResult,
+    Ending,
+    GoalResult,
     HiddenItemResult,
     Indicator,
     Point,
+    ReportMeta,
     SessionReport,
     StanceMix,
     TurnRecord,
@@ -22,7 +26,11 @@ from coach.report._types import (
 )
 
 __all__ = [
+    "ConcernResult",
+    "Ending",
+    "GoalResult",
     "HiddenItemResult",
+    "ReportMeta",
     "Indicator",
     "Point",
     "SessionReport",

@@ -6,6 +6,7 @@ Anything the trainee or the role-played person typed is escaped, so a reply cont
 
 from __future__ import annotations
 
+from coach.coaching import source_label
 from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES
 from coach.report._types import Indicator, Point, SessionReport
 from coach.text import escape_markdown
@@ -19,8 +20,46 @@ def _point(n: int, point: Point) -> list[str]:
     lines = [f"{n}. {escape_markdown(point.text)}"]
     if point.citation:
         lines.append(f"   > “{escape_markdown(point.citation.snippet)}”  ")
-        lines.append(f"   > — {escape_markdown(point.citation.citation)}")
+        lines.append(f"   > — {escape_markdown(source_label(point.citation))}")
     return lines
+
+
+_HOW = {
+    "curious": "honestly and openly, with curiosity — as the guidance describes",
+    "direct": "directly, with a closed question",
+    "paperwork": "led by the form, the report or the risk (paperwork-led)",
+}
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _visit(report: SessionReport) -> list[str]:
+    """How it ended, the brief's goal and the safeguarding balance."""
+    out: list[str] = []
+    if report.ending:
+        out += ["", "## How the visit ended", "", escape_markdown(report.ending.text)]
+    if report.goal:
+        g = report.goal
+        out += ["", "## The brief's goal", "",
+                f"**{'Met' if g.met else 'Not met'}** — {escape_markdown(g.summary)}. "
+                f"{escape_markdown(_sentence(g.detail.split(': ', 1)[-1]))}"]
+    if report.safeguarding:
+        out += ["", "## Safeguarding", ""]
+        reached = [c for c in report.safeguarding if c.raised]
+        if not reached:
+            out.append("**The conversation never reached the safeguarding concerns**, however the "
+                       "other indicators look. See the next steps.")
+            out.append("")
+        for c in report.safeguarding:
+            if c.raised:
+                said = f" You said: “{escape_markdown(c.learner or '', 200)}”" if c.learner else ""
+                out.append(f"- **{escape_markdown(c.title)}** — raised at turn {c.turn_index}, "
+                           f"{_HOW[c.how or 'direct']}.{said}")
+            else:
+                out.append(f"- **{escape_markdown(c.title)}** — not raised.")
+    return out
 
 
 def report_markdown(report: SessionReport, *, hidden_parts: bool = True) -> str:
@@ -40,6 +79,12 @@ def report_markdown(report: SessionReport, *, hidden_parts: bool = True) -> str:
         )
     else:
         out.append("No replies were recorded in this session.")
+    if report.meta:
+        m = report.meta
+        when = m.started.replace("T", " ")[:16]
+        out += ["", f"Trainee: {escape_markdown(m.trainee)} · started {when} · "
+                    f"session {escape_markdown(m.session_id)} · rubric version {m.rubric_version}"]
+    out += _visit(report)
     out += ["", "## Indicators", ""]
     out += ["| Indicator | This session | Fair | Good | Band |", "|---|---|---|---|---|"]
     for row in report.indicators:

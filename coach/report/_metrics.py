@@ -252,10 +252,13 @@ def _longest_question_run(turns: Sequence[TurnRecord]) -> int:
 
 
 def _best_reply(turns: Sequence[TurnRecord]) -> dict[str, Any]:
-    if not turns:
+    # A paperwork- or risk-led reply is never held up as the one to build on, even when
+    # it is the least bad of the session (a blaming "Why did you refuse?").
+    candidates = [t for t in turns if t.coded.stance != "paperwork"]
+    if not candidates:
         return {"best_turn": None, "best_line": "", "best_code": "", "best_stance": ""}
     # The earliest of the highest-scoring replies: a stable choice for the same session.
-    best = max(turns, key=lambda t: (t.coded.outcomes_score, -t.index))
+    best = max(candidates, key=lambda t: (t.coded.outcomes_score, -t.index))
     line = " ".join(best.learner.split())
     if len(line) > 160:
         line = line[:157].rsplit(" ", 1)[0] + "…"

@@ -13,6 +13,7 @@ from typing import Any
 
 import gradio as gr
 
+from coach.guidance import GuidanceService
 from coach.report import report_markdown, timeline_png
 from coach.service import CoachService, ServiceError
 from coach.supervision import SupervisionService
@@ -32,6 +33,7 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
     exports.mkdir(parents=True, exist_ok=True)
     scenarios = {s.id: s for s in service.scenarios()}
     sup = SupervisionService(service)
+    guide = GuidanceService(service)
     choices = [(f"{s.name}" + (f", {s.age}" if s.age else ""), s.id) for s in scenarios.values()]
 
     def current_user(user_id: int | None) -> Any:
@@ -91,11 +93,20 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                     gr.update(interactive=not current.ended))
         return (*practice_outputs(view)[1:4], "", gr.update(interactive=not view.ended))
 
-    def hint(user_id: int | None, session_id: str | None) -> str:
+    def hint(user_id: int | None, session_id: str | None, previous: Any) -> tuple[str, Any]:
         user = current_user(user_id)
         if not session_id:
             raise gr.Error("Start a conversation first.")
-        return service.hint(user, session_id).to_markdown()
+        # The last hint stays with this browser, so the next one says something else.
+        given = service.hint(user, session_id, previous=previous)
+        return given.to_markdown(), given.memo()
+
+    def ask(user_id: int | None, question: str) -> str:
+        user = current_user(user_id)
+        try:
+            return guide.ask(user, question).to_markdown()
+        except ServiceError as exc:
+            return render.escape_text(str(exc))
 
     def end(user_id: int | None, session_id: str | None) -> tuple[Any, ...]:
         user = current_user(user_id)
@@ -173,6 +184,7 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
         user_state = gr.State(None)
         session_state = gr.State(None)
+        hint_state = gr.State(None)
         gr.Markdown(f"# {TITLE}\n{WELCOME}")
 
         with gr.Column(visible=True, elem_id="signin") as signin_panel:
@@ -232,6 +244,14 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
                     trend = gr.Image(label="Your trend across sessions", type="filepath",
                                      interactive=False)
                     my_exercises = gr.HTML(elem_id="my-exercise-replies")
+                with gr.Tab("Ask the guidance", id="guidance"):
+                    gr.Markdown(render.ASK_INTRO)
+                    question = gr.Textbox(label="Your question", lines=2, max_lines=4,
+                                          placeholder="e.g. What's the difference between an "
+                                                      "outcome and a service?",
+                                          elem_id="question")
+                    ask_btn = gr.Button("Ask", variant="primary", elem_id="ask-btn")
+                    answer = gr.Markdown(elem_id="answer", sanitize_html=True)
                 screens = supervisor.SupervisorScreens(sup, exports, current_user)
                 scorer = scoring.ScoringScreen(service, choices, exports, current_user)
                 outcomes = recording.RecordingScreen(service, current_user)
@@ -258,7 +278,10 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
         turn_outputs = [chat, mood, notice, message, send_btn]
         send_btn.click(send, [user_state, session_state, message], turn_outputs, api_name="send")
         message.submit(send, [user_state, session_state, message], turn_outputs, api_visibility="private")
-        hint_btn.click(hint, [user_state, session_state], hint_box, api_name="hint")
+        hint_btn.click(hint, [user_state, session_state, hint_state], [hint_box, hint_state],
+                       api_name="hint")
+        ask_btn.click(ask, [user_state, question], answer, api_name="ask")
+        question.submit(ask, [user_state, question], answer, api_visibility="private")
         end_btn.click(end, [user_state, session_state],
                       [report_md, timeline, download_md, download_json, mood, send_btn, tabs],
                       api_name="end")
@@ -285,6 +308,21 @@ def build_app(service: CoachService, export_dir: Path | None = None) -> gr.Block
     return app
 
 
+def theme() -> gr.themes.Base:
+    """The Soft theme with text dark enough to read (WCAG AA contrast, checked with
+    axe-core in the browser test): its stock labels and buttons are too pale."""
+    return gr.themes.Soft().set(
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_text_color="white",
+        block_label_text_color="*primary_800",
+        block_title_text_color="*primary_800",
+        block_info_text_color="*neutral_700",
+        body_text_color_subdued="*neutral_600",
+        color_accent="*primary_700",
+    )
+
+
 def launch_kwargs(host: str, port: int) -> dict[str, Any]:
     """How app.py launches the app: on this machine only, no share link, no analytics."""
     return {
@@ -292,7 +330,7 @@ def launch_kwargs(host: str, port: int) -> dict[str, Any]:
         "server_port": port,
         "share": False,
         "css": render.CSS + supervisor.CSS + exercise.CSS,
-        "theme": gr.themes.Soft(),
+        "theme": theme(),
         "footer_links": [],
         "show_error": True,
     }

@@ -148,7 +148,7 @@ def test_roles_are_kept_apart_for_exercises(seeded: Seeded) -> None:
                                            api_name="/open_exercise_turn")
     _, moment, _, _ = nia.predict("North", seeded.session, 2, False,
                                   api_name="/open_exercise_turn")
-    assert "turn 2 of a session" in moment
+    assert "before reply 2 of a practice session" in moment
 
 
 def test_recording_outcomes_through_the_web_api(seeded: Seeded) -> None:
