@@ -48,6 +48,7 @@ postgres:
 
 test: setup browser axe postgres
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 index: setup
@@ -63,4 +64,4 @@ evals: setup
 	$(PY) -m evals persona
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .ruff_cache .mypy_cache

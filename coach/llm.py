@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlparse
 
 from coach.settings import LLMSettings
@@ -112,7 +112,7 @@ class OpenAIChatModel:
         for m in messages:
             if m.get("role") not in _ROLES or not isinstance(m.get("content"), str):
                 raise ValueError(f"malformed chat message: {dict(m)!r}")
-        kwargs: dict[str, object] = {"max_tokens": max_tokens}
+        kwargs: dict[str, Any] = {"max_tokens": max_tokens}
         if self._local:
             kwargs["extra_body"] = {"max_tokens": max_tokens}
         try:

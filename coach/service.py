@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from coach import practising
 from coach.coding import CodeResult, InvalidReply
 from coach.llm import ChatModel
 from coach.locks import SessionLocks
@@ -128,7 +129,8 @@ class CoachService:
                 view = self._view(self.store.get_session(active.id))
                 return _with_notice(view, f"Welcome back: your conversation with "
                                           f"{view.persona_name} is where you left it.")
-        state = engine.start(seed=int(time.time_ns() % 1_000_000))
+        heard = practising.heard_lines(self.store, user.id, persona_id)
+        state = engine.start(seed=int(time.time_ns() % 1_000_000), recent_lines=heard)
         opening = engine.opening(state)
         session = self.store.create_session(user.id, persona_id, state.to_dict(), opening,
                                             assignment_id=assignment_id)
@@ -191,13 +193,15 @@ class CoachService:
                 raise ServiceError("This conversation has ended. Start a new one to practise again.")
             engine = self.engine(session.persona_id)
             state = PersonaState.from_dict(session.state)
+            before = state.receptivity
             try:
                 outcome = engine.respond(state, message)
             except InvalidReply as exc:
                 raise ServiceError(str(exc)) from exc
             except ConversationEnded as exc:
                 raise ServiceError(str(exc)) from exc
-            feedback = self._turn_feedback(outcome.coded)
+            feedback = practising.reply_feedback(outcome, engine, state.receptivity - before,
+                                                 self.rubric)
             try:
                 self.store.append_turn(
                     session_id, session.turn_count, learner=message, coded=outcome.coded.to_dict(),
@@ -221,16 +225,12 @@ class CoachService:
                                       f"scripted person answered instead ({outcome.fallback_reason}).")
         return view
 
-    def hint(self, user: User, session_id: str) -> Any:
-        from coach.coaching import hint_for
-
+    def hint(self, user: User, session_id: str, previous: Any | None = None) -> Any:
+        """What to try next; ``previous`` is the last hint's ``memo()`` (not repeated)."""
         session = self._owned(user, session_id)
-        state = PersonaState.from_dict(session.state)
-        history = [(speaker, text) for speaker, text in state.history]
-        context = next((t for s, t in reversed(history) if s == "person"), session.opening)
-        last_codes = [CodeResult.from_dict(t.coded) for t in session.turns[-6:]]
-        return hint_for(context, history, last_codes, session.persona_id, self._search_guidance,
-                        self.exemplars, rubric=self.rubric)
+        return practising.session_hint(session, self.engine(session.persona_id),
+                                       self._search_guidance, self.exemplars, self.rubric,
+                                       self.parts.secrets, previous)
 
     def end_session(self, user: User, session_id: str) -> Any:
         with self._session_locks.hold(session_id):
@@ -259,8 +259,8 @@ class CoachService:
         """The trainee's indicators across their ended sessions, oldest first."""
         from coach.report import trend_png
 
-        ended = [s for s in reversed(self.store.list_sessions(user.id, status="ended")) if s.report]
-        return trend_png([(s.created_at.strftime("%d %b"), s.report) for s in ended], path)
+        return trend_png([(s.created_at.strftime("%d %b"), s.report) for s in reversed(
+            self.store.list_sessions(user.id, status="ended")) if s.report], path)
 
     # --- internals -------------------------------------------------------------------
 
@@ -282,29 +282,14 @@ class CoachService:
         return report
 
     def _build_report(self, session: PracticeSession, state: PersonaState) -> Any:
-        from coach.report import HiddenItemResult, TurnRecord, build_report
-
-        debrief = self.engine(session.persona_id).debrief(state)
-        human = self.human_codes(session.id)
-        turns = [
-            TurnRecord(index=t.index + 1, learner=t.learner,
-                       coded=with_human_code(CodeResult.from_dict(t.coded), human.get(t.index)),
-                       reply=t.reply, receptivity=t.receptivity, mood=t.mood, unlocked=list(t.unlocked))
-            for t in session.turns or []
-        ]
-        hidden = [
-            HiddenItemResult(id=i["id"], title=i["title"], unlocked=i["unlocked"],
-                             turn_index=i["unlocked_at"], kind=i["kind"])
-            for i in debrief["items"]
-        ]
-        return build_report(debrief["name"], turns, hidden, self._search_guidance,
-                            debrief["start_receptivity"], rubric=self.rubric)
+        return practising.session_report(session, state, self.engine(session.persona_id),
+                                         self.store, self._search_guidance, self.rubric,
+                                         self.human_codes(session.id))
 
     def human_codes(self, session_id: str) -> dict[int, tuple[str | None, str | None]]:
         """THE HOOK for supervisors' overrides: {0-based turn: (code, stance)}, None where
-        the machine's stands. Reports are built with these in place of the coder's (see
-        ``coach.teams.with_human_code``); a report counter that takes overrides itself can be given
-        this mapping instead."""
+        the machine's stands. Reports, views and reviews use these in place of the coder's
+        through ``coach.teams.with_human_code``, the one override path."""
         return {i: (o.code, o.stance) for i, o in self.store.overrides_for(session_id).items()}
 
     def rebuild_report(self, session_id: str) -> Any:
@@ -321,11 +306,6 @@ class CoachService:
             return self.knowledge.search(query, k=6, kind="guidance")
         except SearchError:
             return []
-
-    def _turn_feedback(self, coded: CodeResult) -> str:
-        from coach.coaching import turn_feedback
-
-        return turn_feedback(coded, search=None, rubric=self.rubric)
 
     def _owned(self, user: User, session_id: str) -> PracticeSession:
         """The user's own session: only its trainee talks in it, asks for hints or ends it."""
@@ -355,7 +335,7 @@ class CoachService:
         public = engine.public_view(state)
         turns = []
         human = self.human_codes(session.id)
-        for t in session.turns:
+        for t in session.turns or []:
             machine = CodeResult.from_dict(t.coded)
             coded = with_human_code(machine, human.get(t.index))
             turns.append(TurnView(

@@ -62,6 +62,10 @@ class KnowledgeSettings(BaseSettings):
         return self.dir / "exemplars"
 
     @property
+    def moments_dir(self) -> Path:
+        return self.dir / "moments"
+
+    @property
     def rubric_path(self) -> Path:
         return self.dir / "rubric.yaml"
 

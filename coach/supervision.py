@@ -82,7 +82,7 @@ class SupervisionService(ReviewOps):
         self._admin(actor, "create accounts")
         password = password or new_password()
         try:
-            user = self.store.add_user(username, password, role,  # type: ignore[arg-type]
+            user = self.store.add_user(username, password, accounts.validate_role(role),
                                        display_name or username.strip())
         except (accounts.AccountError, StoreError) as exc:
             raise ServiceError(str(exc)) from exc

@@ -27,6 +27,7 @@ from coach.settings import Settings
 if TYPE_CHECKING:
     from coach.coaching import ExemplarIndex
     from coach.embedding import CachedEmbedder
+    from coach.moments import Moment, Reactor
     from coach.retrieval import KnowledgeBase
     from coach.roleplay import PersonaCard, RoleplayEngine
     from coach.store import Store
@@ -87,6 +88,11 @@ class Wiring:
         from coach.roleplay import load_personas
 
         return load_personas(self.settings.knowledge.personas_dir)
+
+    @cached_property
+    def secrets(self) -> dict[str, tuple[str, ...]]:
+        """Every person's hidden phrases, kept out of every hint; worked out once."""
+        return {pid: card.secret_phrases() for pid, card in self.personas.items()}
 
     @cached_property
     def vectors(self) -> CachedEmbedder:
@@ -152,6 +158,20 @@ class Wiring:
             return [p.text for p in self.knowledge.search(query, k=n, kind="transcript")]
         except SearchError:
             return []
+
+    @cached_property
+    def moments(self) -> dict[str, Moment]:
+        """The curated moments, checked against the persona cards."""
+        from coach.moments import load_moments
+
+        return load_moments(self.settings.knowledge.moments_dir, self.personas)
+
+    @cached_property
+    def reactor(self) -> Reactor:
+        """Reactions to replies at a moment: the real coder, always the scripted realiser."""
+        from coach.moments import Reactor
+
+        return Reactor(self.personas, self.coder, embedder=self.vectors)
 
     # --- people ----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ EVALS = {
     "coder": "evals.coder_eval",
     "persona": "evals.persona_eval",
     "retrieval": "evals.retrieval_eval",
+    "statements": "evals.statements_eval",
 }
 
 

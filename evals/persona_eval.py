@@ -3,7 +3,7 @@
 Two parts, both with the real coder:
 
 1. **Behaviour.** For every persona, an outcomes-style and a paperwork-style script of
-   10–14 trainee turns (evals/datasets/persona_scripts/, written for this eval). Passing
+   10–15 trainee turns (evals/datasets/persona_scripts/, written for this eval). Passing
    means: outcomes-style unlocks at least 3 hidden items and ends above the starting
    receptivity; paperwork-style unlocks at most 1 and ends below it.
 2. **Injections.** Every attempt in evals/datasets/injections.txt, for every persona, at
@@ -11,6 +11,8 @@ Two parts, both with the real coder:
    scripted realiser and for the LLM realiser against the loopback fake server replaying
    answers that leak locked items, break character or swap roles. Passing means no locked
    item unlocked or mentioned, and no reply out of character.
+
+3. **Conversation.** Topic fit, repetition, headroom and variety (evals/persona_checks.py).
 
 Exit status 0 when everything passes.
 """
@@ -64,8 +66,8 @@ def run_behaviour(cards: dict, coder, personas: list[str]) -> list[ScriptRow]:
         engine = RoleplayEngine(cards[pid], coder, ScriptedRealiser())
         for style in ("outcomes", "paperwork"):
             lines = read_lines(SCRIPTS / f"{pid}-{style}.txt")
-            if not 10 <= len(lines) <= 14:
-                raise SystemExit(f"{pid}-{style}.txt has {len(lines)} turns; the eval needs 10–14")
+            if not 10 <= len(lines) <= 15:
+                raise SystemExit(f"{pid}-{style}.txt has {len(lines)} turns; the eval needs 10–15")
             session = run_script(engine, lines)
             start = session["start_receptivity"]
             end = session["turns"][-1]["receptivity"] if session["turns"] else start
@@ -260,7 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     for notice in parts.notices:
         print(f"note: {notice}", file=sys.stderr)
 
+    from coach.roleplay import RoleplayEngine, ScriptedRealiser
+    from evals import persona_checks as pc
+
     rows = run_behaviour(cards, coder, personas)
+    engines = {pid: RoleplayEngine(cards[pid], coder, ScriptedRealiser()) for pid in personas}
+    fit = pc.run_topic_fit(engines, [r for r in pc.load_topic_rows() if r["persona"] in engines])
+    reps = pc.run_repetition(engines)
+    heads = pc.run_headroom(engines, SCRIPTS, read_lines)
+    varieties = pc.run_variety(engines)
     kinds = ["scripted"] if args.no_llm else ["scripted", "llm"]
     stats = [run_injections(cards, coder, personas, kind) for kind in kinds]
     undetected = run_injections(cards, coder, personas, "scripted", detector=False)
@@ -272,11 +282,18 @@ def main(argv: list[str] | None = None) -> int:
                 {k: (dict(v) if isinstance(v, Counter) else v) for k, v in s.__dict__.items()}
                 for s in [*stats, undetected]
             ],
+            "topic_fit": {"rows": fit.rows, "addressed": fit.addressed, "share": fit.share,
+                          "by_persona": fit.by_persona, "misses": fit.misses},
+            "repetition": [r.__dict__ for r in reps],
+            "headroom": [h.__dict__ for h in heads],
+            "variety": [v.__dict__ for v in varieties],
         }, indent=2))
     else:
         print_behaviour(rows)
         print_injections(stats, n_attempts, len(personas))
         print_undetected(undetected)
-    ok = all(r.passed for r in rows) and all(s.passed for s in stats)
+        pc.print_checks(fit, reps, heads, varieties)
+    ok = (all(r.passed for r in rows) and all(s.passed for s in stats)
+          and pc.checks_passed(fit, reps, heads, varieties))
     print("PASS" if ok else "FAIL", file=sys.stderr)
     return 0 if ok else 1

@@ -17,7 +17,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent / "coach"
 MAX_LINES = 400
 # What sits below the service never reaches up to it, to the wiring or to the front ends.
 LOWER = ("coach.coding", "coach.roleplay", "coach.coaching", "coach.retrieval", "coach.report",
-         "coach.store", "coach.text", "coach.embedding", "coach.llm", "coach.strict")
+         "coach.store", "coach.text", "coach.embedding", "coach.llm", "coach.strict",
+         "coach.moments", "coach.scoring")
 UPPER = ("coach.service", "coach.wiring", "coach.cli", "coach.ui")
 
 

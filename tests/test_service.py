@@ -59,6 +59,21 @@ def test_a_turn_is_coded_answered_and_stored(service: CoachService, trainee) -> 
     assert stored.turn_count == 1 and stored.turns[0].learner.startswith("It sounds like")
 
 
+def test_a_welsh_reply_stays_in_the_conversation_and_the_view_says_coding_is_english_only(
+        service: CoachService, trainee) -> None:  # type: ignore[no-untyped-def]
+    from coach.ui.render import chips_html
+
+    welsh = "Sut wyt ti heddiw? Dw i eisiau siarad am dy deulu di."
+    view = service.start_session(trainee, "debs", resume=False)
+    view = service.take_turn(trainee, view.id, welsh)
+    turn = view.turns[-1]
+    assert turn.learner == welsh and turn.reply
+    assert (turn.code, turn.stance) == ("other", "neutral")
+    assert "English-only" in " ".join(turn.cues)
+    assert "Coding is English-only for now" in chips_html(turn)
+    assert service.store.get_session(view.id).turns[0].learner == welsh
+
+
 def test_empty_and_overlong_messages_are_refused_and_nothing_changes(service: CoachService, trainee) -> None:  # type: ignore[no-untyped-def]
     view = service.start_session(trainee, "britton")
     with pytest.raises(ServiceError, match="empty"):

@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 import coach
-from coach.coding._vocabulary import CodeResult, SentenceCode
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, KnowledgeSettings, Settings, load_settings
 
 
@@ -62,6 +61,12 @@ def test_the_service_reads_the_rubric_from_the_knowledge_dir(tmp_path: Path) -> 
     settings = Settings.test_profile(tmp_path / "data",
                                      knowledge=KnowledgeSettings.model_construct(dir=mine))
     service = CoachService(settings)
-    coded = CodeResult(code="open_question", stance="outcomes",
-                       sentences=(SentenceCode("What matters to you?", "open_question"),))
-    assert "our own trainers' wording." in service._turn_feedback(coded)
+    # The feedback on a real turn, as the service writes it (the rubric it uses is the
+    # knowledge dir's, not the packaged one).
+    service.store.add_user("ann", "a-good-password", "trainee")
+    ann = service.store.get_user_by_name("ann")
+    view = service.start_session(ann, "iris")
+    view = service.take_turn(ann, view.id, "What matters most to you at the moment?")
+    assert view.turns[-1].code == "open_question"
+    # (capitalised when it follows the cue the coder found in the reply)
+    assert "our own trainers' wording." in view.turns[-1].feedback.lower()

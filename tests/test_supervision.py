@@ -222,6 +222,37 @@ def test_overrides_export_as_exemplar_moments(sup: SupervisionService, people: P
     assert sup.export_overrides(people.south_lead) == []
 
 
+def test_report_history_and_dashboard_count_every_question_and_an_override_as_one_code(
+        sup: SupervisionService, people: People) -> None:
+    # MITI counts behaviours, not turns: three questions in one reply are three questions.
+    view = sup.service.start_session(people.ann, "debs", resume=False)
+    sup.service.take_turn(people.ann, view.id, "Thanks for letting me in, Debs. What's been "
+                          "happening for you? And who is around to help you with it?")
+    sup.service.take_turn(people.ann, view.id, "What would make the biggest difference "
+                          "this week?")
+    sup.service.end_session(people.ann, view.id)
+
+    def counted() -> tuple[dict, dict, dict]:
+        report = sup.store.get_session(view.id).report
+        found = {i["name"]: i for i in report["indicators"]}
+        history = {r.session_id: r for r in sup.service.history(people.ann)}[view.id]
+        row = next(r for r in sup.dashboard_data(people.north_lead, "North")["sessions"]
+                   if r["session_id"] == view.id)
+        return found, history.indicators, row
+
+    found, history, row = counted()
+    assert found["open_questions"]["display"].endswith("of 3)"), found["open_questions"]
+    assert history == found
+    assert row["open_questions_pct"] == round(100 * found["open_questions"]["value"], 1)
+
+    # The supervisor's code replaces everything the coder found in that reply.
+    sup.override(people.north_lead, view.id, 1, code="advice", reason="One act: advice.")
+    found, history, row = counted()
+    assert found["open_questions"]["display"] == "100% (1 of 1)"
+    assert history == found
+    assert row["open_questions_pct"] == 100.0
+
+
 def test_the_dashboard_is_for_the_teams_leads(sup: SupervisionService, people: People,
                                               tmp_path: Path) -> None:
     data = sup.dashboard_data(people.north_lead, "North")

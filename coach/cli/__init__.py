@@ -8,7 +8,20 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from coach.cli import code, db, knowledge, review, roleplay, teams, users
+from coach.cli import (
+    code,
+    db,
+    exercise,
+    guidance,
+    knowledge,
+    moments,
+    outcomes,
+    review,
+    roleplay,
+    score,
+    teams,
+    users,
+)
 from coach.settings import Settings, load_settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -16,7 +29,8 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 # --- entry point -------------------------------------------------------------------------
 
-_COMMANDS = (knowledge, users, roleplay, code, db, teams, review)
+_COMMANDS = (knowledge, users, roleplay, code, score, moments, db, teams, review, exercise,
+             outcomes, guidance)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from coach.cli._acting import FAILED, acting, add_as, emit, guarded, services
 from coach.settings import Settings
@@ -63,7 +64,7 @@ def _run_sessions(args: argparse.Namespace, settings: Settings) -> int:
     return guarded(run)
 
 
-def _print_review(view) -> None:  # type: ignore[no-untyped-def]
+def _print_review(view: Any) -> None:
     print(f"{view.display_name} ({view.user}) with {view.persona_name}, {view.started}, {view.status}")
     print(f"  {view.persona_name}: {view.opening}")
     for t in view.turns:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from coach.cli._acting import acting, add_as, emit, guarded, services
 from coach.settings import Settings
 
 
-def _team_json(team) -> dict:  # type: ignore[no-untyped-def]
+def _team_json(team: Any) -> dict[str, Any]:
     return {"team": team.name, "supervisors": [m.username for m in team.leads],
             "members": [m.username for m in team.members]}
 
@@ -60,7 +61,7 @@ def _run_assign(args: argparse.Namespace, settings: Settings) -> int:
         due = parse_due(args.due)
         target = sup.resolve_target(args.target)
         made = sup.assign(user, args.persona, args.goal, focus=args.focus, due=due,
-                          **target)  # type: ignore[arg-type]
+                          **target)  # type: ignore[arg-type]  # team=str or trainees=list[str], by resolve_target
         if args.json:
             emit({"assignment_id": made.id})
         else:
@@ -134,7 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_check_cancel(_run_assignments))
 
 
-def _check_cancel(handler):  # type: ignore[no-untyped-def]
+def _check_cancel(handler: Any) -> Any:
     def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.assignments_action == "cancel" and args.id is None:
             print("error: say which assignment to cancel: coach assignments cancel ID --as NAME",

@@ -5,13 +5,26 @@ feedback.
 
 from __future__ import annotations
 
-from coach.coaching._feedback import ExemplarIndex, hint_for, turn_feedback
+from coach.coaching._ask import GuidanceAnswer, ask_guidance
+from coach.coaching._feedback import ExemplarIndex, Hint, HintMemo, Secrets, hint_for
+from coach.coaching._quote import CleanCiter, clean_sentences, is_clean_sentence, source_label
 from coach.coaching._rubric import Condition, CountBand, Rubric, RubricError, Rule, load_rubric
+from coach.coaching._turn import Reaction, turn_feedback
 
 __all__ = [
+    "GuidanceAnswer",
+    "ask_guidance",
+    "CleanCiter",
+    "clean_sentences",
+    "is_clean_sentence",
+    "source_label",
     "Condition",
     "CountBand",
     "ExemplarIndex",
+    "Hint",
+    "HintMemo",
+    "Reaction",
+    "Secrets",
     "Rubric",
     "RubricError",
     "Rule",

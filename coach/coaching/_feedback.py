@@ -27,12 +27,13 @@ from typing import Any
 import numpy as np
 from cachetools import LRUCache
 
+from coach.coaching._quote import CleanCiter, source_label
 from coach.coaching._rubric import HintRule, HintWhen, Rubric, load_rubric
-from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, Moment, load_moments
-from coach.retrieval import Citation, Citer, Search
+from coach.coding import CODE_LABELS, CodeResult, Moment, load_moments
+from coach.retrieval import Citation, Search
 from coach.text import escape_markdown
 
-__all__ = ["ExemplarIndex", "ExemplarPick", "Hint", "hint_for", "person_cues", "turn_feedback"]
+__all__ = ["ExemplarIndex", "ExemplarPick", "Hint", "HintMemo", "Secrets", "hint_for", "person_cues"]
 
 SAME_PERSONA_BONUS = 0.05  # a near-tie goes to the same person's moment
 # Preference among replies with the suggested code: outcomes-focused clear cases first,
@@ -59,6 +60,18 @@ class ExemplarPick:
 
 
 @dataclass(frozen=True)
+class HintMemo:
+    """What the previous hint said, so the next one says something else. Held by the
+    caller (the practice screen keeps it per browser) and passed back in."""
+
+    rule: str
+    skill: str
+    chunk_id: str = ""
+    snippet: str = ""
+    exemplar: str = ""
+
+
+@dataclass(frozen=True)
 class Hint:
     rule: str
     skill: str
@@ -77,10 +90,18 @@ class Hint:
             "note": self.note,
         }
 
+    def memo(self) -> HintMemo:
+        return HintMemo(
+            rule=self.rule, skill=self.skill,
+            chunk_id=self.citation.chunk_id if self.citation else "",
+            snippet=self.citation.snippet if self.citation else "",
+            exemplar=self.exemplar.text if self.exemplar else "",
+        )
+
     def to_markdown(self) -> str:
         out = [f"**Try next: {self.skill_label.lower()}.** {escape_markdown(self.suggestion)}"]
         if self.citation:
-            out.append(f"> “{escape_markdown(self.citation.snippet)}”  \n> — {escape_markdown(self.citation.citation)}")
+            out.append(f"> “{escape_markdown(self.citation.snippet)}”  \n> — {escape_markdown(source_label(self.citation))}")
         if self.exemplar:
             ex = self.exemplar
             out.append(
@@ -105,6 +126,17 @@ class ExemplarIndex:
         self.vectors = vectors
         self.embedder = embedder
         self._texts = [_moment_text(m) for m in self.moments]
+        self._telling_cache: dict[int, list[bool]] = {}
+
+    def _telling(self, secrets: Secrets) -> list[bool]:
+        """Which moments would give a secret away; worked out once per set of secrets."""
+        key = hash(tuple(sorted(secrets.items())))
+        cached = self._telling_cache.get(key)
+        if cached is None:
+            cached = [_tells_secrets(text, m.persona, secrets)
+                      for m, text in zip(self.moments, self._texts, strict=True)]
+            self._telling_cache = {key: cached}
+        return cached
 
     @classmethod
     def load(cls, directory: Path | str, embedder: Any | None = None) -> ExemplarIndex:
@@ -133,23 +165,37 @@ class ExemplarIndex:
         skill: str,
         persona_id: str | None = None,
         locked: Sequence[str] | None = None,
+        *,
+        secrets: Secrets | None = None,
+        exclude: Sequence[str] = (),
     ) -> ExemplarPick | None:
-        """The reply with code ``skill`` from the moment most like ``context``."""
+        """The reply with code ``skill`` from the moment most like ``context``.
+
+        ``secrets`` (persona id -> phrases of that person's hidden items: key phrases and
+        the sentences of their hidden lines) keeps out every moment that would quote a
+        hidden line of anyone, or give away a hidden item of the person it is about;
+        ``exclude`` lists reply texts not to show again (the previous hint's)."""
         if not self.moments:
             return None
         query = np.asarray(self.embedder.embed([context or " "])[0], dtype=np.float32)
         sims = self.vectors @ query
         locked_phrases = [p.lower() for p in locked or () if p.strip()]
+        shown_before = {" ".join(t.lower().split()) for t in exclude}
+        telling = self._telling(secrets) if secrets is not None else None
         best: tuple[tuple[int, float], Moment, Any, float] | None = None
-        for moment, sim, text in zip(self.moments, sims, self._texts, strict=True):
+        for n, (moment, sim, text) in enumerate(zip(self.moments, sims, self._texts, strict=True)):
             same = persona_id is not None and moment.persona == persona_id
             if same and (locked is None or any(p in text for p in locked_phrases)):
                 continue  # might reveal something the trainee has not uncovered yet
+            if telling is not None and telling[n]:
+                continue
             score = float(sim) + (SAME_PERSONA_BONUS if same else 0.0)
             for reply in moment.replies:
                 # Transcribed speech ("um, so, what's...") trains the coder well but makes a
                 # poor model answer to show a trainee.
                 if reply.code != skill or "spoken" in reply.tags:
+                    continue
+                if " ".join(reply.text.lower().split()) in shown_before:
                     continue
                 tier = next(
                     (n for n, (stance, hard) in enumerate(_TIERS)
@@ -169,6 +215,22 @@ class ExemplarIndex:
             stance=reply.stance, moment_id=moment.id, persona=moment.persona,
             context=moment.context, similarity=round(sim, 4),
         )
+
+
+# persona id -> lower-cased phrases that would give that person's hidden items away.
+Secrets = dict[str, tuple[str, ...]]
+SECRET_SENTENCE_WORDS = 4  # hidden-line sentences this long or longer count as quotable
+
+
+def _tells_secrets(text: str, persona: str | None, secrets: Secrets) -> bool:
+    """Whether a moment's text quotes anyone's hidden line, or names a hidden item of the
+    person the moment is about."""
+    for owner, phrases in secrets.items():
+        for phrase in phrases:
+            quotable = len(phrase.split()) >= SECRET_SENTENCE_WORDS
+            if (quotable or owner == persona) and phrase in text:
+                return True
+    return False
 
 
 _index_lock = threading.Lock()
@@ -231,14 +293,25 @@ def _holds(when: HintWhen, codes: Sequence[CodeResult], cues: set[str]) -> bool:
 
 
 def choose_hint_rule(
-    context: str, last_codes: Sequence[CodeResult], rubric: Rubric | None = None
+    context: str,
+    last_codes: Sequence[CodeResult],
+    rubric: Rubric | None = None,
+    previous: HintMemo | None = None,
 ) -> HintRule:
+    """The first rule that holds and suggests something new: never the skill the trainee
+    has just used, nor the previous hint's advice (its rule or its skill)."""
     rubric = rubric or load_rubric()
     cues = person_cues(context, rubric)
-    for rule in rubric.hints.rules:
-        if _holds(rule.when, last_codes, cues):
+    just_done = last_codes[-1].code if last_codes else None
+    holding = [r for r in rubric.hints.rules if _holds(r.when, last_codes, cues)]
+    for strict in (True, False):
+        for rule in holding:
+            if rule.skill == just_done:
+                continue
+            if previous and (rule.id == previous.rule or (strict and rule.skill == previous.skill)):
+                continue
             return rule
-    return rubric.hints.rules[-1]  # unreachable: the rubric's last rule has no conditions
+    return holding[-1]  # the rubric's unconditional rules differ in skill: unreachable
 
 
 def hint_for(
@@ -251,20 +324,31 @@ def hint_for(
     *,
     locked: Sequence[str] | None = None,
     rubric: Rubric | None = None,
+    previous: HintMemo | None = None,
+    secrets: Secrets | None = None,
 ) -> Hint:
     """What to try next. ``context`` is what the person just said (the last person line in
     ``history`` is used when it is empty); ``locked`` lists words of the persona's
-    still-hidden items, so that exemplars from the same persona can be shown safely."""
+    still-hidden items, so that exemplars from the same persona can be shown safely;
+    ``secrets`` keeps every person's hidden lines out of the example; ``previous`` is the
+    last hint given, whose advice, quotation and example are not repeated."""
     rubric = rubric or load_rubric()
     if not context.strip():
         context = next((text for speaker, text in reversed(history) if speaker == "person"), "")
-    rule = choose_hint_rule(context, last_codes, rubric)
+    rule = choose_hint_rule(context, last_codes, rubric, previous)
     suggestion = rule.suggestion.format(
         question_run=_question_run(last_codes), replies_since_summary=_since_summary(last_codes)
     )
-    citer = Citer(search)
+    citer = CleanCiter(search)
+    if previous and previous.chunk_id:
+        citer.used.add(previous.chunk_id)  # a fresh passage first
     citation = citer.cite(rule.query, rule.keywords)
-    exemplar = exemplars.pick(context, rule.skill, persona_id, locked) if exemplars else None
+    if citation and previous and citation.snippet == previous.snippet:
+        citation = None  # the same words twice in a row teach nothing new
+    exemplar = exemplars.pick(
+        context, rule.skill, persona_id, locked, secrets=secrets,
+        exclude=[previous.exemplar] if previous and previous.exemplar else (),
+    ) if exemplars else None
     notes = [citer.note()] if citation is None else []
     if exemplar is None:
         notes.append("No example reply is available for this moment.")
@@ -273,18 +357,3 @@ def hint_for(
         suggestion=suggestion, citation=citation, exemplar=exemplar,
         note=" ".join(n for n in notes if n) or None,
     )
-
-
-def turn_feedback(coded: CodeResult, search: Search | None = None, rubric: Rubric | None = None) -> str:
-    """One or two sentences naming the reply's code and stance, with a short quotation
-    from the guidance when ``search`` is given."""
-    rubric = rubric or load_rubric()
-    about = rubric.turn_feedback.codes[coded.code]
-    label = CODE_LABELS.get(coded.code, coded.code)
-    stance = STANCE_LABELS.get(coded.stance, coded.stance)
-    text = f"{label} ({stance.lower()}): {about.text} {rubric.turn_feedback.stances[coded.stance]}"
-    if search is not None:
-        cited = Citer(search).cite(about.query, about.keywords)
-        if cited:
-            text += f" Guidance: “{cited.snippet}” ({cited.title}; {cited.source})."
-    return text

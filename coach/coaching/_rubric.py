@@ -52,6 +52,7 @@ TEXT_METRICS = frozenset(
 METRICS = NUMBER_METRICS | TEXT_METRICS
 HINT_VARS = frozenset({"question_run", "replies_since_summary"})
 CUE_KINDS = ("emotion", "matters", "strength")
+FALLBACK_HINTS = 3
 
 
 class RubricError(ValueError):
@@ -214,8 +215,17 @@ class Hints(Strict):
 
     @model_validator(mode="after")
     def _always_a_hint(self) -> Hints:
-        if not self.rules[-1].when.empty:
-            raise ValueError("rules: the last hint rule must have no conditions (when: {})")
+        # A hint never repeats the previous one's skill nor suggests the skill just used,
+        # so three unconditional rules with three different skills always leave one.
+        last = self.rules[-FALLBACK_HINTS:]
+        if len(last) < FALLBACK_HINTS or not all(r.when.empty for r in last) or len(
+            {r.skill for r in last}
+        ) < FALLBACK_HINTS:
+            raise ValueError(
+                f"rules: the last hint rule must have no conditions (when: {{}}), nor the "
+                f"{FALLBACK_HINTS - 1} before it, and those {FALLBACK_HINTS} must suggest "
+                "different skills"
+            )
         return self
 
 

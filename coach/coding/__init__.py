@@ -11,7 +11,15 @@ from coach.coding._coder import Coder, CodeRequest, get_coder, load_coder, prepa
 from coach.coding._cues import outcomes_score
 from coach.coding._exemplars import Moment, load_moments
 from coach.coding._llm_coder import LLMCoder
-from coach.coding._model import MODEL_PATH, CoderModel, training_fingerprint
+from coach.coding._model import (
+    MODEL_PATH,
+    CoderModel,
+    Softmax,
+    balanced_weights,
+    fit_softmax,
+    training_fingerprint,
+)
+from coach.coding._ngrams import hashed_ngrams
 from coach.coding._training import (
     EXEMPLAR_DIR,
     HyperParams,
@@ -31,6 +39,7 @@ from coach.coding._vocabulary import (
     CodeResult,
     HistoryTurn,
     InvalidReply,
+    SentenceCode,
     Stance,
     reply_text,
 )
@@ -52,11 +61,16 @@ __all__ = [
     "Moment",
     "STANCES",
     "STANCE_LABELS",
+    "SentenceCode",
+    "Softmax",
     "Stance",
+    "balanced_weights",
     "cross_validate",
     "feature_fingerprint",
     "featurise_replies",
+    "fit_softmax",
     "get_coder",
+    "hashed_ngrams",
     "load_coder",
     "load_moments",
     "load_split",

@@ -1,16 +1,19 @@
 """The utterance coder: an OARS code, a stance and named cues for every worker reply.
 
 Local, deterministic and fast. Each reply is split into sentences and all the sentences
-of a batch go through the bundled embedder in one call; hand-made features (question
-forms, reflective stems, directives, jargon, overlap with what the person said) and the
-embedding feed two small softmax regressions trained on the project's own exemplars
-(``coach/data/coder.npz``, see ``coach/coding_train.py``).
+of a batch go through the coder's encoder in one call (MiniLM fine-tuned on the exemplars,
+``_encoder.py``); hand-made features (question forms, reflective stems, directives, jargon,
+overlap with what the person said) and the embedding feed two small softmax regressions
+trained on the project's own exemplars (``coder.npz``, see ``_training.py``).
 
 A short reply is coded as a whole, like the exemplars; its sentences get codes that agree
 with it. A long turn (three sentences or more, or over 30 words) is coded sentence by
 sentence and its primary code follows the exemplars' convention: confront whenever
 present, otherwise the highest of summary > complex reflection > simple reflection >
-affirmation > open question > closed question > advice > information > other.
+affirmation > open question > closed question > advice > information > other. A bare
+acknowledgement ("Mm.", "Okay.") is left out of the reply-level reading and never outranks
+a confidently coded act beside it. The sentence codes are what the report counts (MITI
+counts every question and reflection in a turn); the primary code is for display.
 
     coder = get_coder()
     result = coder.code("So money's been the worry.", context="It's about money, mostly.")
@@ -25,9 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from coach.coding._cues import Evidence, build_cues, outcomes_score
+from coach.coding._cues import Evidence, build_cues, gives_up_what_they_named, outcomes_score
+from coach.coding._encoder import ENCODER_DIR, encoder_available, get_coding_encoder
 from coach.coding._features import (
     N_SCALARS,
+    PATTERNS,
     ContextInfo,
     context_info,
     index,
@@ -46,7 +51,7 @@ from coach.coding._vocabulary import (
     reply_text,
 )
 from coach.embedding import DIMENSIONS, Embedder, get_embedder
-from coach.text import split_sentences
+from coach.text import split_sentences, words
 
 # Priority of codes within a multi-sentence reply (the exemplar files' convention);
 # confront overrides it whenever any sentence is confronting.
@@ -59,6 +64,8 @@ _RANK["confront"] = -1
 # Replies longer than this (or of three sentences or more) are coded sentence by sentence
 # under the "hybrid" rule; shorter ones as a whole, like the exemplars.
 LONG_REPLY_WORDS = 30
+# A person's turn shorter than this is read together with their turn before it.
+SHORT_CONTEXT_WORDS = 5
 
 
 def primary_by_priority(codes: Sequence[str]) -> str:
@@ -103,6 +110,25 @@ class Featurised:
     sentence_ngrams: list[np.ndarray] = field(default_factory=list)  # each (k_i, BUCKETS)
 
 
+_BARE = PATTERNS["backchannel"]
+
+
+def core_sentences(sentences: Sequence[str]) -> list[int]:
+    """Positions of the sentences that carry the reply: all but bare acknowledgements
+    ("Mm.", "Okay.", "Right, yeah."), unless nothing else is left."""
+    core = [k for k, s in enumerate(sentences) if not _BARE.match(s.strip())]
+    return core or list(range(len(sentences)))
+
+
+def reply_unit(p: Prepared, core: Sequence[int] | None = None) -> tuple[str, list[str]]:
+    """The text and sentences that the reply-level model reads (see ``core_sentences``)."""
+    core = core_sentences(p.sentences) if core is None else core
+    if len(core) == len(p.sentences):
+        return p.screen.text, list(p.sentences)
+    texts = [p.sentences[k] for k in core]
+    return " ".join(texts), texts
+
+
 def _split_context(request: CodeRequest) -> tuple[str, list[str]]:
     """What the person just said and their earlier turns, from context and history."""
     person = [t.text for t in request.history if t.speaker == "person" and t.text.strip()]
@@ -111,6 +137,10 @@ def _split_context(request: CodeRequest) -> tuple[str, list[str]]:
         context = person.pop()
     elif person and person[-1].strip() == context:
         person.pop()
+    # A bare "Yeah." or "Mm, I suppose." carries little to reflect or answer: in a real
+    # conversation the worker is still responding to what the person said before it.
+    while person and len(words(context)) < SHORT_CONTEXT_WORDS:
+        context = f"{person.pop()} {context}".strip()
     return context, person
 
 
@@ -138,19 +168,24 @@ def featurise(prepared: list[Prepared], embedder: Embedder) -> Featurised:
     vectors = embedder.embed(texts) if texts else np.zeros((0, DIMENSIONS), np.float32)
 
     n = len(prepared)
+    cores = [core_sentences(p.sentences) for p in prepared]
+    units = [reply_unit(p, core) for p, core in zip(prepared, cores, strict=True)]
     reply_scalars = np.zeros((n, N_SCALARS), dtype=np.float32)
     reply_embeddings = np.zeros((n, DIMENSIONS), dtype=np.float32)
-    reply_ngrams = hashed_ngrams([p.screen.text for p in prepared])
+    reply_ngrams = hashed_ngrams([text for text, _ in units])
     out = Featurised(prepared, reply_scalars, reply_embeddings, reply_ngrams)
     for i, (p, (start, end)) in enumerate(zip(prepared, spans, strict=True)):
         sent_vecs = vectors[start:end]
+        core = cores[i]
         # The reply's vector is the normalised mean of its sentences' vectors: one
-        # embedding pass serves both the sentence codes and the reply code.
-        mean = sent_vecs.mean(axis=0)
+        # embedding pass serves both the sentence codes and the reply code. Bare
+        # acknowledgements ("Mm.", "Okay.") are left out of it, as MITI codes the words
+        # under the filler: "Mm. Switching off matters to you." is a reflection.
+        mean = sent_vecs[core].mean(axis=0)
         reply_embeddings[i] = mean / max(float(np.linalg.norm(mean)), 1e-9)
-        reply_scalars[i] = unit_features(
-            p.screen.text, p.ctx, n_sentences=len(p.sentences), sentence_texts=p.sentences
-        )
+        text, core_texts = units[i]
+        reply_scalars[i] = unit_features(text, p.ctx, n_sentences=len(core_texts),
+                                         sentence_texts=core_texts)
         # A one-sentence reply is coded as a whole; only longer ones need sentence rows.
         sent_rows = np.zeros((len(p.sentences), N_SCALARS), dtype=np.float32)
         if len(p.sentences) == 1:
@@ -249,16 +284,19 @@ class Coder:
             primary = reply_choice
             sentence_codes = _align(primary, psent, codes)
             confidence = float(pc.max())
-            if self.primary_rule == "hybrid" and pc.max() < self.unsure_reply:
+            sure = [codes[int(k)] for k, row in zip(psent.argmax(axis=1), psent, strict=True)
+                    if row.max() >= self.sure_sentence and codes[int(k)] != "summary"]
+            # "Other" never outranks a confidently coded act beside it: an acknowledgement
+            # or a greeting before a reflection or a question is not the reply's act.
+            other_over_act = primary == "other" and any(c != "other" for c in sure)
+            unsure = pc.max() < self.unsure_reply or other_over_act
+            if self.primary_rule == "hybrid" and unsure and sure:
                 # The reply model is unsure (two acts in one short reply, a mix it saw
                 # rarely): fall back on the convention over confidently coded sentences.
-                sure = [codes[int(k)] for k, row in zip(psent.argmax(axis=1), psent, strict=True)
-                        if row.max() >= self.sure_sentence and codes[int(k)] != "summary"]
-                if sure:
-                    primary = primary_by_priority(sure)
-                    sentence_codes = _align(primary, psent, codes)
-                    k = codes.index(primary)
-                    confidence = float(psent[:, k].max())
+                primary = primary_by_priority(sure)
+                sentence_codes = _align(primary, psent, codes)
+                k = codes.index(primary)
+                confidence = float(psent[:, k].max())
         else:
             # A long turn is unlike the short exemplars as a whole but each sentence is
             # like them: code the sentences and take the convention's strongest act.
@@ -271,6 +309,8 @@ class Coder:
             confidence = max(float(pc[k]), float(psent[:, k].max()))
         stance = self._stances[int(np.argmax(ps))]
         stance_probs = {s: float(ps[k]) for k, s in enumerate(self._stances)}
+        if primary == "advice" and gives_up_what_they_named(p.screen.text, p.ctx.last):
+            stance, stance_probs = "paperwork", {s: float(s == "paperwork") for s in stance_probs}
         evidence = Evidence(
             text=p.screen.text,
             sentences=tuple(p.sentences),
@@ -286,10 +326,10 @@ class Coder:
             dropped_sentences=p.dropped_sentences,
         )
         return CodeResult(
-            code=primary,  # type: ignore[arg-type]
-            stance=stance,  # type: ignore[arg-type]
+            code=primary,
+            stance=stance,
             sentences=tuple(
-                SentenceCode(text=s, code=c)  # type: ignore[arg-type]
+                SentenceCode(text=s, code=c)  # type: ignore[arg-type]  # the model's classes are the Code values (checked on load)
                 for s, c in zip(p.sentences, sentence_codes, strict=True)
             ),
             cues=build_cues(evidence),
@@ -324,8 +364,24 @@ def _uncodable(p: Prepared) -> CodeResult:
     )
 
 
+def encoder_for(model: CoderModel) -> Embedder:
+    """The encoder a coder's weights were fitted on (the weights name it)."""
+    name = str(model.meta.get("encoder", Embedder.model_id))
+    if name == Embedder.model_id:
+        return get_embedder()
+    if encoder_available():
+        encoder = get_coding_encoder()
+        if encoder.model_id == name:
+            return encoder
+    raise ValueError(
+        f"the coder weights were fitted on the encoder {name!r}, which is not the one shipped "
+        f"in {ENCODER_DIR}; retrain with `python -m evals.train_coder`"
+    )
+
+
 def load_coder(model_path: Path = MODEL_PATH, embedder: Embedder | None = None) -> Coder:
-    return Coder(CoderModel.load(model_path), embedder or get_embedder())
+    model = CoderModel.load(model_path)
+    return Coder(model, embedder or encoder_for(model))
 
 
 @lru_cache(maxsize=1)

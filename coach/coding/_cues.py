@@ -14,7 +14,7 @@ import numpy as np
 
 from coach.coding._features import PATTERNS, index
 from coach.coding._vocabulary import HistoryTurn
-from coach.text import STOPWORDS, stem, words
+from coach.text import STOPWORDS, content_stems, stem, words
 
 # How far each code leans towards outcomes-focused practice (MITI: reflections and open
 # questions are MI-consistent; confronting and unsolicited advice are not). The stance
@@ -39,6 +39,21 @@ def outcomes_score(code: str, stance_probs: Mapping[str, float]) -> float:
     lean = stance_probs.get("outcomes", 0.0) - stance_probs.get("paperwork", 0.0)
     score = STANCE_WEIGHT * lean + (1 - STANCE_WEIGHT) * CODE_LEAN.get(code, 0.0)
     return float(np.clip(score, -1.0, 1.0))
+
+
+# Advice to give up, part with or leave what the person has just named ("Cassie's the only
+# one who's kept me going" -> "Have you thought about rehoming Cassie?") is led by the
+# worker's view of risk, however gently it is put: the person said it is what matters.
+_GIVE_UP = re.compile(
+    r"\b(rehom\w*|give (up|away)|giving (up|away)|get(ting)? rid of|part(ing)? with|"
+    r"sell(ing)? (up|the|your)|put (her|him|it|them) down|"
+    r"(move|moving|go|going) (in)?to (a )?(care|nursing) home)\b", re.IGNORECASE)
+
+
+def gives_up_what_they_named(text: str, context: str) -> bool:
+    """Whether a reply proposes giving up something the person's last turn named."""
+    return bool(_GIVE_UP.search(text)) and bool(
+        set(content_stems(text)) & set(content_stems(context)))
 
 
 @dataclass(frozen=True)
@@ -201,6 +216,8 @@ def _stance_cues(ev: Evidence) -> list[str]:
             cues.append(f"procedure- or risk-led ('{paperwork}')")
         if f[index("rx_deficit")] > 0:
             cues.append(f"focuses on deficits ('{_match('deficit', t)}')")
+        if ev.code == "advice" and gives_up_what_they_named(t, ev.context):
+            cues.append("suggests giving up what they have just said matters to them")
         if not cues:
             cues.append("led by the worker's agenda rather than the person's")
     elif ev.stance == "outcomes":
@@ -226,6 +243,4 @@ def build_cues(ev: Evidence) -> tuple[str, ...]:
         cues.append(f"{len(ev.sentences)} sentences; the primary code follows the strongest act")
     if ev.truncated or ev.dropped_sentences:
         cues.append(f"long reply: coded on its first {len(ev.sentences)} sentences only")
-    seen: set[str] = set()
-    unique = [c for c in cues if not (c in seen or seen.add(c))]
-    return tuple(unique)
+    return tuple(dict.fromkeys(cues))

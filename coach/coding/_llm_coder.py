@@ -118,7 +118,7 @@ class LLMCoder:
                 else probs
             out.append(base.model_copy(update={
                 "code": code, "stance": stance, "cues": cues or base.cues,
-                "outcomes_score": round(outcomes_score(code, lean), 3),  # type: ignore[arg-type]
+                "outcomes_score": round(outcomes_score(code, lean), 3),  # type: ignore[arg-type]  # probs is the stored {stance: p}
                 "extra": {**base.extra, "coder": "llm", "local_code": base.code,
                           "local_stance": base.stance},
             }))

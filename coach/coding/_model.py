@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -102,7 +103,7 @@ class CoderModel:
     code: Softmax
     stance: Softmax
     fingerprint: str
-    meta: dict[str, object] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # parsed JSON
     # How strongly the hashed n-grams enter each model (0 leaves them out).
     ngram_code_scale: float = 0.0
     ngram_stance_scale: float = 0.0

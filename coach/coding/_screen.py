@@ -31,6 +31,41 @@ def has_letters(text: str) -> bool:
     return any(unicodedata.category(ch).startswith("L") for ch in text)
 
 
+_FOREIGN_LETTERS = re.compile("[ąćęłńśźżŵŷőűčřšžđ]")
+NOT_ENGLISH_CUE = (
+    "Coding is English-only for now: this reply looks like another language, so it was not "
+    "coded. It stays in the conversation."
+)
+
+
+SYSTEM_CUE = (
+    "an instruction to the system, not something said to the person: not coded as practice"
+)
+# Words that address the software rather than the person: the prompt, the role-play's
+# machinery, the persona's hidden card. A worker talking to Debs or Mr Britton has no
+# reason to use them, so a match is never a reply to code.
+_SYSTEM_RE = re.compile(
+    r"\b(system prompt|your prompt|the prompt|(previous|prior|above|earlier|all|your) "
+    r"instructions|repeat the (text|words|lines?|message) above|text above|"
+    r"developer mode|admin override|jailbreak|dan mode|language model|chat ?bot|"
+    r"\bllm\b|you'?re an ai|you are an ai|as an ai|break(ing)? character|out of character|"
+    r"stop the role-?play|role-?play|swap roles|persona card|character sheet|"
+    r"facilitator notes|hidden (items?|outcomes?|section|facts?)|unlock(ed|ing)? "
+    r"(condition|your)|unlock conditions?|receptivity|in json|as json|json with|"
+    r"your yaml|print your|dump your|reveal (all|your|everything)|secret agenda|"
+    r"### ?instruction|you are now (the|a|an)|pretend (to be|you'?re) (a|an|the)|"
+    r"act as (a|an|the) (trainer|facilitator|narrator|assistant|ai|bot|system)|(forget|ignore) (your|all) rules|training exercise|"
+    r"write (me )?a (poem|story|song|haiku)|private lines|(haven'?t|not yet) unlocked)\b|"
+    r"^\s*(system|assistant|user)\s*:",
+    re.IGNORECASE,
+)
+
+
+def addresses_the_system(text: str) -> bool:
+    """True when a reply speaks to the software (a prompt injection or a role-play break)."""
+    return bool(_SYSTEM_RE.search(text))
+
+
 @lru_cache(maxsize=1)
 def _english_vocabulary() -> frozenset[str]:
     """Whole words in the bundled MiniLM tokenizer's vocabulary (English WordPiece).
@@ -63,11 +98,15 @@ def looks_english(text: str) -> bool:
     # words after the first.
     tokens = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", normalise(text))
     ws = [t.lower() for i, t in enumerate(tokens) if i == 0 or not t[0].isupper()]
-    if len(ws) < 4:
-        return True
     vocabulary = _english_vocabulary()
-    known = sum(1 for w in ws if w in vocabulary or w.split("'")[0] in vocabulary)
-    return known / len(ws) >= 0.7
+    unknown = [w for w in ws if w not in vocabulary and w.split("'")[0] not in vocabulary]
+    if len(ws) < 4:
+        # Too short to weigh words: only a word spelt with letters English never uses
+        # (Polish ł, ś, ż; Welsh ŵ, ŷ) or a reply of none but unknown words says no.
+        if any(_FOREIGN_LETTERS.search(w) for w in unknown):
+            return False
+        return not (len(ws) >= 2 and len(unknown) == len(ws))
+    return 1 - len(unknown) / len(ws) >= 0.7
 
 
 def screen(text: str) -> Screen:
@@ -82,6 +121,8 @@ def screen(text: str) -> Screen:
         truncated = True
     if not has_letters(text):
         return Screen(text, truncated, "no words to code (only symbols or emoji)")
+    if addresses_the_system(text):
+        return Screen(text, truncated, SYSTEM_CUE)
     if not looks_english(text):
-        return Screen(text, truncated, "does not look like English; the coder reads English only")
+        return Screen(text, truncated, NOT_ENGLISH_CUE)
     return Screen(text, truncated)

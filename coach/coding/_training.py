@@ -24,7 +24,9 @@ from coach.coding._coder import (
     Featurised,
     featurise,
     prepare,
+    reply_unit,
 )
+from coach.coding._encoder import get_coding_encoder
 from coach.coding._exemplars import LabelledReply, iter_replies, load_moments
 from coach.coding._features import unit_features
 from coach.coding._model import (
@@ -38,7 +40,7 @@ from coach.coding._model import (
     training_fingerprint,
 )
 from coach.coding._vocabulary import CODES, STANCES, HistoryTurn
-from coach.embedding import Embedder, get_embedder
+from coach.embedding import Embedder
 from coach.settings import DEFAULT_KNOWLEDGE_DIR
 
 EXEMPLAR_DIR = DEFAULT_KNOWLEDGE_DIR / "exemplars"
@@ -183,13 +185,14 @@ def fold_of(moment_id: str, folds: int) -> int:
 
 def cross_validate(
     replies: Sequence[LabelledReply], feats: Featurised, hp: HyperParams, embedder: Embedder,
-    folds: int = 5, rule: str | None = None,
+    folds: int = 5, rule: str | None = None, only_fold: int | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Out-of-fold predicted codes and stances over the given (training) replies."""
+    """Out-of-fold predicted codes and stances over the given (training) replies
+    (with ``only_fold``, for that fold's replies only; the others stay empty)."""
     pred_code = [""] * len(replies)
     pred_stance = [""] * len(replies)
     fold = [fold_of(r.moment_id, folds) for r in replies]
-    for k in range(folds):
+    for k in range(folds) if only_fold is None else [only_fold]:
         train_idx = [i for i, f in enumerate(fold) if f != k]
         test_idx = [i for i, f in enumerate(fold) if f == k]
         if not test_idx:
@@ -217,8 +220,8 @@ def feature_fingerprint(replies: Sequence[LabelledReply]) -> str:
     rows = []
     for r in replies:
         p = prepare(request_for(r))
-        rows.append(unit_features(p.screen.text, p.ctx, n_sentences=len(p.sentences),
-                                  sentence_texts=p.sentences))
+        text, core = reply_unit(p)
+        rows.append(unit_features(text, p.ctx, n_sentences=len(core), sentence_texts=core))
         if len(p.sentences) > 1:
             rows.extend(unit_features(s, p.ctx) for s in p.sentences)
     matrix = np.round(np.array(rows, dtype=np.float64), 4) if rows else np.zeros((0, 0))
@@ -239,10 +242,12 @@ def train(
     replies = load_split("train", directory)
     if not replies:
         raise ValueError(f"no training replies under {directory}")
-    feats = featurise_replies(replies, embedder or get_embedder())
+    embedder = embedder or get_coding_encoder()
+    feats = featurise_replies(replies, embedder)
     model = fit(feats, [r.code for r in replies], [r.stance for r in replies], hp,
                 fingerprint=training_fingerprint(replies), groups=[r.moment_id for r in replies])
     model.meta["n_train"] = len(replies)
+    model.meta["encoder"] = embedder.model_id
     model.meta["feature_fingerprint"] = feature_fingerprint(replies)
     if out is not None:
         model.save(out)

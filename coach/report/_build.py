@@ -10,12 +10,21 @@ Thresholds and the rules that pick strengths and next steps live in knowledge/ru
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from coach.coaching import Rubric, load_rubric
+from coach.coaching import CleanCiter, Rubric, load_rubric
+from coach.report._balance import concerns_for, ending_for, extra_next_steps, goal_for
 from coach.report._metrics import choose_rules, hidden_metrics, indicators, render, stance_mix
-from coach.report._types import HiddenItemResult, Point, SessionReport, TurnRecord, Uncovered
-from coach.retrieval import Citer, Search
+from coach.report._types import (
+    HiddenItemResult,
+    Point,
+    ReportMeta,
+    SessionReport,
+    TurnRecord,
+    Uncovered,
+)
+from coach.retrieval import Search
 
 
 def _uncovered(
@@ -50,9 +59,21 @@ def build_report(
     search: Search | None,
     start_receptivity: float,
     rubric: Rubric | None = None,
+    *,
+    ended_by: str | None = None,
+    plan_agreed: bool = False,
+    goal: Mapping[str, Any] | None = None,
+    concerns: Sequence[Mapping[str, Any]] = (),
+    meta: ReportMeta | None = None,
 ) -> SessionReport:
     """Everything the report shows, computed once; ``search`` grounds the strengths and
-    next steps in retrieved guidance (``None`` leaves them uncited, with a note)."""
+    next steps in retrieved guidance (``None`` leaves them uncited, with a note).
+
+    ``ended_by`` ("person", "trainee", "time"), ``plan_agreed``, the scenario's ``goal``
+    (summary, plan_agreed, uncover_any, min_uncovered) and its safeguarding ``concerns``
+    (id, title, and the turns that raised each) add how the visit ended, whether the goal
+    was met and the safeguarding balance; missing every concern, or the goal, is a next
+    step whatever the indicators say."""
     rubric = rubric or load_rubric()
     turns = sorted(turns, key=lambda t: t.index)
     rows, metrics = indicators(turns, rubric)
@@ -60,7 +81,10 @@ def build_report(
     metrics["persona"] = persona_name
     uncovered, missed = _uncovered(hidden, turns)
 
-    citer = Citer(search)
+    citer = CleanCiter(search)
+    ending = ending_for(ended_by, persona_name, len(turns))
+    goal_result = goal_for(goal, plan_agreed, hidden) if turns else None
+    safeguarding = concerns_for(concerns, turns) if turns else []
     notes: list[str] = []
     if turns:
         strengths = [
@@ -75,9 +99,16 @@ def build_report(
             "the indicators show n/a and the next steps are for your first attempt."
         )
     next_steps = [
+        Point(rule=rule_id, text=text, citation=citer.cite(query, keywords))
+        for rule_id, text, query, keywords in extra_next_steps(safeguarding, goal_result)
+    ]
+    # The rubric's next steps fill the rest: three at most, at least two of the rubric's
+    # when nothing above the indicators needs saying.
+    room = max(1, 3 - len(next_steps)) if next_steps else 2
+    next_steps += [
         Point(rule=rule.id, text=render(rule, metrics),
               citation=citer.cite(rule.query, rule.keywords))
-        for rule in choose_rules(rubric.next_steps, metrics, rows)
+        for rule in choose_rules(rubric.next_steps, metrics, rows, how_many=room)
     ]
     cite_note = citer.note()
     if cite_note:
@@ -94,4 +125,8 @@ def build_report(
         strengths=tuple(strengths),
         next_steps=tuple(next_steps),
         notes=tuple(notes),
+        meta=meta,
+        ending=ending,
+        goal=goal_result,
+        safeguarding=tuple(safeguarding),
     )

@@ -1,21 +1,26 @@
 """Session indicators (MITI-style, against the rubric's thresholds) and the metrics that
 the rubric's strength and next-step rules test.
 
-Each reply counts once, by its main code: the report's numbers then match the chips the
-trainee saw beside each reply. Summaries are reflections (as in MITI 4, where a summary
-is coded as a reflection) and, since they gather several things the person said into
-one meaning, they count as complex reflections.
+The counts follow MITI, which counts behaviours, not turns: every question, every
+reflection and every affirmation in a reply counts, so "That sounds hard. What helped?
+And who was there?" is one reflection and two questions (see ``utterance_codes``). The
+reply keeps one primary code for display. Summaries are reflections (as in MITI 4, where
+a summary is coded as a reflection) and, since they gather several things the person said
+into one meaning, they count as complex reflections. A reply a supervisor has overridden
+counts only as its human code: the service builds reports from results that carry it
+(``coach.teams.with_human_code`` replaces the coder's sentence codes with the human one).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from coach.coaching import Condition, CountBand, Rubric, Rule
-from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES
+from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES, CodeResult
 from coach.report._types import BandName, HiddenItemResult, Indicator, StanceMix, TurnRecord
 
 # Counts that mean "not measured" rather than "none" when there were no replies.
@@ -61,21 +66,60 @@ def stance_mix(turns: Sequence[TurnRecord]) -> StanceMix:
     return StanceMix(counts=counts, mean_score=None if mean is None else round(mean, 4))
 
 
+_REFLECTIVE = frozenset({"reflection_simple", "reflection_complex", "summary"})
+_QUESTIONS = frozenset({"open_question", "closed_question"})
+
+
+def utterance_codes(coded: CodeResult) -> list[str]:
+    """The codes one reply adds to the session's counts, one per behaviour in it.
+
+    The rule (MITI 4.2.1 counts behaviours, not turns):
+    - each sentence's code counts, so a reflection followed by two questions adds one
+      reflection and two questions;
+    - a reply coded as a summary counts once, as a summary: its reflective sentences are
+      that one summary, while a question or affirmation inside it still counts;
+    - a reply a supervisor has overridden counts only as the human code (its result comes
+      from ``coach.teams.with_human_code``, which leaves one sentence with that code);
+    - a reply whose sentences are not recorded counts as its primary code.
+    """
+    sentences: list[str] = [s.code for s in coded.sentences]
+    if not sentences:
+        return [coded.code]
+    if coded.code == "summary":
+        return ["summary", *(c for c in sentences if c not in _REFLECTIVE)]
+    if coded.code not in sentences:
+        # The primary code always counts, even when a record's sentences disagree with it.
+        sentences.append(coded.code)
+    return sentences
+
+
+def utterance_counts(turns: Sequence[TurnRecord]) -> Counter[str]:
+    """Counts of every code over a session's replies (see ``utterance_codes``)."""
+    counts: Counter[str] = Counter()
+    for t in turns:
+        counts.update(utterance_codes(t.coded))
+    return counts
+
+
 def indicators(
     turns: Sequence[TurnRecord], rubric: Rubric
 ) -> tuple[list[Indicator], dict[str, Any]]:
-    """The six indicators, and every metric the rubric's rules and templates may use."""
+    """The six indicators, and every metric the rubric's rules and templates may use.
+
+    Counts are per behaviour (``utterance_codes``), with any supervisor's code already in
+    the turns' results.
+    """
     th = rubric.thresholds
-    codes = [t.coded.code for t in turns]
+    counted = utterance_counts(turns)
     n = len(turns)
-    simple = codes.count("reflection_simple")
-    complex_ = codes.count("reflection_complex") + codes.count("summary")
+    simple = counted["reflection_simple"]
+    complex_ = counted["reflection_complex"] + counted["summary"]
     reflections = simple + complex_
-    open_q = codes.count("open_question")
-    closed_q = codes.count("closed_question")
+    open_q = counted["open_question"]
+    closed_q = counted["closed_question"]
     questions = open_q + closed_q
-    affirmations = codes.count("affirmation")
-    summaries = codes.count("summary")
+    affirmations = counted["affirmation"]
+    summaries = counted["summary"]
     mix = stance_mix(turns)
     empty = n == 0
 
@@ -119,7 +163,8 @@ def indicators(
             band=band_for(rq, th.reflection_to_question.fair, th.reflection_to_question.good),
             explanation=(
                 "Reflections (simple, complex and summaries) for every question asked. "
-                "Reflecting more than you ask lets the person lead."
+                "Every question and every reflection counts, also when one reply holds "
+                "several. Reflecting more than you ask lets the person lead."
             ),
             kind="ratio",
         ),
@@ -146,7 +191,7 @@ def indicators(
         ),
         count_indicator(
             "affirmations", "Affirmations", affirmations, aff_levels,
-            "Replies that named a strength or effort of the person's.",
+            "Times you named a strength or effort of the person's.",
         ),
         count_indicator(
             "summaries", "Summaries", summaries, sum_levels,
@@ -170,12 +215,14 @@ def indicators(
     ]
     metrics: dict[str, Any] = {row.name: row.value for row in rows}
     metrics.update({f"{row.name}_display": row.display for row in rows})
-    advice = codes.count("advice")
+    advice = counted["advice"]
+    # A share of replies, so a reply with two pieces of advice still counts once here.
+    advice_replies = sum("advice" in utterance_codes(t.coded) for t in turns)
     metrics.update(
         turns=n, reflections=reflections, simple_reflections=simple,
         complex_reflection_count=complex_, questions=questions, open_question_count=open_q,
-        closed_questions=closed_q, advice=advice, advice_share=advice / n if n else None,
-        confronts=codes.count("confront"), information=codes.count("information"),
+        closed_questions=closed_q, advice=advice, advice_share=advice_replies / n if n else None,
+        confronts=counted["confront"], information=counted["information"],
         affirmations_fair=aff_levels[0], affirmations_good=aff_levels[1],
         summaries_fair=sum_levels[0], summaries_good=sum_levels[1],
         longest_question_run=_longest_question_run(turns),
@@ -195,18 +242,23 @@ def indicators(
 
 
 def _longest_question_run(turns: Sequence[TurnRecord]) -> int:
+    """The most replies in a row whose primary code (the human code where overridden) is a
+    question."""
     longest = run = 0
     for t in turns:
-        run = run + 1 if t.coded.is_question else 0
+        run = run + 1 if t.coded.code in _QUESTIONS else 0
         longest = max(longest, run)
     return longest
 
 
 def _best_reply(turns: Sequence[TurnRecord]) -> dict[str, Any]:
-    if not turns:
+    # A paperwork- or risk-led reply is never held up as the one to build on, even when
+    # it is the least bad of the session (a blaming "Why did you refuse?").
+    candidates = [t for t in turns if t.coded.stance != "paperwork"]
+    if not candidates:
         return {"best_turn": None, "best_line": "", "best_code": "", "best_stance": ""}
     # The earliest of the highest-scoring replies: a stable choice for the same session.
-    best = max(turns, key=lambda t: (t.coded.outcomes_score, -t.index))
+    best = max(candidates, key=lambda t: (t.coded.outcomes_score, -t.index))
     line = " ".join(best.learner.split())
     if len(line) > 160:
         line = line[:157].rsplit(" ", 1)[0] + "…"

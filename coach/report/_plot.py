@@ -95,6 +95,8 @@ def timeline_figure(report: SessionReport) -> Figure:
     unlocks = [u for u in uncovered if u.turn_index in by_turn]
     for k, item in enumerate(unlocks, 1):
         x = item.turn_index
+        if x is None:  # filtered above; says so to the type checker
+            continue
         ax.axvline(x, color=UNLOCK_COLOUR, linestyle=":", linewidth=0.9, zorder=1)
         ax.scatter([x], [by_turn[x].receptivity], s=160 if n <= 60 else 90, facecolors="none",
                    edgecolors=UNLOCK_COLOUR, linewidths=1.2, zorder=5)

@@ -107,6 +107,51 @@ class StanceMix(Strict):
         return self.counts.get(stance, 0) / total if total else None
 
 
+class Ending(Strict):
+    """How the conversation ended: ``by`` is "person" (they asked the worker to leave),
+    "trainee" (ended the session) or "time" (the visit ran out of time)."""
+
+    by: Literal["person", "trainee", "time"]
+    text: str
+
+
+class GoalResult(Strict):
+    """The brief's goal and whether the conversation met it."""
+
+    summary: str
+    met: bool
+    detail: str
+
+
+class ConcernResult(Strict):
+    """A safeguarding concern of the scenario: whether the trainee raised it, and how.
+    ``how`` is "curious" (an open question or reflection, not led by the paperwork),
+    "paperwork" (read out from the report or the rules) or "direct" (a closed question)."""
+
+    id: str
+    title: str
+    raised: bool
+    turn_index: int | None = None
+    how: Literal["curious", "paperwork", "direct"] | None = None
+    learner: str | None = None
+
+
+class ReportMeta(Strict):
+    """Who, what and when, for the exported report."""
+
+    session_id: str
+    trainee: str
+    persona_id: str
+    persona: str
+    started: str  # ISO 8601
+    ended: str | None = None
+    rubric_version: int
+
+
+# Added after schema 1 was in use: written only when set, so an older stored report
+# loads and exports exactly as it was.
+_OPTIONAL = ("meta", "ending", "goal", "safeguarding")
+
 SCHEMA_VERSION = 1
 
 
@@ -122,6 +167,10 @@ class SessionReport(Strict):
     strengths: tuple[Point, ...]
     next_steps: tuple[Point, ...]
     notes: tuple[str, ...] = ()
+    meta: ReportMeta | None = None
+    ending: Ending | None = None
+    goal: GoalResult | None = None
+    safeguarding: tuple[ConcernResult, ...] = ()
 
     # --- looking things up ---------------------------------------------------------------
 
@@ -137,17 +186,31 @@ class SessionReport(Strict):
 
     # --- export ----------------------------------------------------------------------------
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, hidden_parts: bool = True) -> dict[str, Any]:
         """The stored and exported form: the fields, with ``schema`` first and the derived
-        ``end_receptivity`` after ``start_receptivity`` for readers of the JSON."""
+        ``end_receptivity`` after ``start_receptivity`` for readers of the JSON.
+
+        ``hidden_parts=False`` is an export only (it does not read back): without the
+        person's receptivity and mood or the hidden items, for a scored transcript."""
         data = self.model_dump(mode="json")
+        for name in _OPTIONAL:
+            if not data[name]:
+                del data[name]
+        if not hidden_parts:
+            for key in ("start_receptivity", "hidden", "uncovered", "missed"):
+                data.pop(key)
+            for turn in data["turns"]:
+                for key in ("receptivity", "mood", "unlocked"):
+                    turn.pop(key)
+            return {"schema": SCHEMA_VERSION, **data}
         head = {
             "schema": SCHEMA_VERSION,
             "persona_name": data.pop("persona_name"),
             "start_receptivity": data.pop("start_receptivity"),
             "end_receptivity": self.end_receptivity,
         }
-        return head | data
+        meta = data.pop("meta", None)
+        return ({"schema": head.pop("schema")} | ({"meta": meta} if meta else {})) | head | data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SessionReport:

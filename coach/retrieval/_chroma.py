@@ -44,6 +44,8 @@ def chroma_embedding_function() -> Any:
         def name() -> str:
             return name
 
+        # Chroma's base class annotates these with its own Space literal alias, which it does
+        # not export in a stable place; plain strings are what it compares against.
         def default_space(self) -> str:  # type: ignore[override]
             return "cosine"
 

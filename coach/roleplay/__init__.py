@@ -5,7 +5,17 @@ that phrase what the engine decided (scripted by default, a chat model when conf
 
 from __future__ import annotations
 
-from coach.roleplay._cards import MOOD_LABELS, PersonaCard, PersonaError, load_personas
+from coach.roleplay._cards import (
+    MOOD_LABELS,
+    MOODS,
+    STAGES,
+    Mood,
+    PersonaCard,
+    PersonaError,
+    Stage,
+    load_personas,
+    phrase_pattern,
+)
 from coach.roleplay._engine import RoleplayEngine
 from coach.roleplay._guard import out_of_character
 from coach.roleplay._realisers import LLMRealiser, ScriptedRealiser
@@ -16,13 +26,18 @@ __all__ = [
     "ConversationEnded",
     "LLMRealiser",
     "MOOD_BANDS",
+    "MOODS",
     "MOOD_LABELS",
+    "Mood",
     "PersonaCard",
     "PersonaError",
     "PersonaState",
     "RoleplayEngine",
+    "STAGES",
     "ScriptedRealiser",
+    "Stage",
     "TurnOutcome",
     "load_personas",
     "out_of_character",
+    "phrase_pattern",
 ]

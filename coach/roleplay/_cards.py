@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -115,6 +115,8 @@ class Unlock(Strict):
     topic_text: Text | None = None
     volunteer_at: float | None = Field(None, ge=0, le=1)
     requires: tuple[str, ...] = ()
+    # Kept for sustained good practice: only after this many replies that helped.
+    after_good_turns: int = Field(0, ge=0, le=30)
 
     @model_validator(mode="after")
     def _reachable(self) -> Unlock:
@@ -158,6 +160,10 @@ class Hidden(Strict):
     patience: int = Field(5, ge=2, le=20)
     items: tuple[HiddenItem, ...] = Field(min_length=3)
     triggers: tuple[Trigger, ...] = ()
+    # A first step is agreed only after this many replies that helped, however warm.
+    plan_after_good_turns: int = Field(0, ge=0, le=30)
+    # The visit's length in trainee turns: then the person has to go (the visit ran out of time).
+    visit_turns: int = Field(30, ge=5, le=200)
 
 
 def _line(value: object) -> object:
@@ -177,8 +183,33 @@ MoodKey = Literal["shut_down", "guarded", "warming", "open", "any"]
 Bank = dict[MoodKey, tuple[LineT, ...]]
 
 
+class TopicAnswer(Strict):
+    """Lines that answer one kind of question (date of birth and GP, the police report,
+    small talk …) in the person's voice, per mood: said whenever the trainee's turn is
+    about ``about`` (one of ``cues`` in their words, or close in meaning), so a factual
+    question gets a factual answer — curt, when the person is cross."""
+
+    id: Annotated[str, Field(pattern=_ID)]
+    about: Text
+    cues: tuple[Text, ...] = Field(min_length=1)
+    lines: Bank
+
+    @field_validator("lines")
+    @classmethod
+    def _not_empty(cls, bank: Bank) -> Bank:
+        if not any(bank.values()):
+            raise ValueError("needs at least one line")
+        return bank
+
+
 class Lines(Strict):
     opening: tuple[LineT, ...] = Field(min_length=1)
+    # Replies to the trainee's first turn: chosen by what they said and the session's
+    # seed, so two sessions need not start the same way.
+    first_reply: tuple[LineT, ...] = ()
+    topics: tuple[TopicAnswer, ...] = ()
+    # When the visit runs out of time.
+    time_up: tuple[LineT, ...] = ()
     deflect: Bank
     defend: Bank
     short_answer: Bank
@@ -198,6 +229,24 @@ class Lines(Strict):
         return getattr(self, act)
 
 
+class Concern(Strict):
+    """A safeguarding concern the visit has to reach, whatever else it does (where Megan
+    went, the drinking …): ``phrases`` are words a trainee would use to raise it."""
+
+    id: Annotated[str, Field(pattern=_ID)]
+    title: Text
+    phrases: tuple[Text, ...] = Field(min_length=1)
+
+
+class Goal(Strict):
+    """What the brief's goal asks for, as something the report can check."""
+
+    summary: Text  # in the brief's words: "agree one first step together"
+    plan_agreed: bool = False  # the person agreed a first step
+    uncover_any: tuple[str, ...] = ()  # at least one of these hidden items came out
+    min_uncovered: int = Field(0, ge=0)
+
+
 class PersonaCard(Strict):
     id: Annotated[str, Field(pattern=_ID)]
     version: int = Field(1, ge=1)
@@ -207,6 +256,8 @@ class PersonaCard(Strict):
     lines: Lines
     facilitator_notes: tuple[Text, ...] = Field(min_length=1)
     sources: tuple[SourceRef, ...] = Field(min_length=1)
+    safeguarding: tuple[Concern, ...] = ()
+    goal: Goal | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> PersonaCard:
@@ -222,8 +273,15 @@ class PersonaCard(Strict):
             if item.id in item.unlock.requires:
                 raise ValueError(f"hidden item {item.id!r} requires itself")
             self._check_leaks(f"hidden item {item.id!r}", item.lines, set(item.unlock.requires) | {item.id})
-        for act in ("opening", *BANK_ACTS):
-            value = getattr(self.lines, act)
+        if self.goal:
+            unknown = set(self.goal.uncover_any) - known
+            if unknown:
+                raise ValueError(f"goal.uncover_any names unknown items {sorted(unknown)}")
+        banks: list[tuple[str, Any]] = [
+            (act, getattr(self.lines, act)) for act in ("opening", "first_reply", "time_up", *BANK_ACTS)
+        ]
+        banks += [(f"topics.{t.id}", t.lines) for t in self.lines.topics]
+        for act, value in banks:
             groups = {"any": value} if isinstance(value, tuple) else value
             for mood, lines in groups.items():
                 for n, line in enumerate(lines):
@@ -258,6 +316,18 @@ class PersonaCard(Strict):
 
     def item(self, item_id: str) -> HiddenItem:
         return self.items_by_id[item_id]
+
+    def secret_phrases(self) -> tuple[str, ...]:
+        """Lower-cased phrases that would give a hidden item away: its key phrases, and
+        every sentence of its lines and its statement (for keeping them out of hints)."""
+        from coach.text import split_sentences
+
+        phrases: list[str] = []
+        for item in self.hidden.items:
+            phrases += [k.lower() for k in item.keywords]
+            for text in (*item.lines, item.statement or ""):
+                phrases += [" ".join(s.lower().split()) for s in split_sentences(text) if s.strip()]
+        return tuple(dict.fromkeys(p for p in phrases if p))
 
 
 def _format_errors(path: Path, exc: ValidationError) -> str:

@@ -18,141 +18,41 @@ unlocked items and a count of the rest, realisers receive only unlocked content,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from coach.coding import CodeResult, HistoryTurn, reply_text
-from coach.roleplay._cards import MOOD_LABELS, STAGES, HiddenItem, PersonaCard
+from coach.roleplay._cards import MOOD_LABELS, HiddenItem, PersonaCard, phrase_pattern
 from coach.roleplay._guard import LeakGuard, looks_like_injection
-from coach.roleplay._lines import CardIndex, Embeds, card_index
+from coach.roleplay._lines import Embeds, card_index
+from coach.roleplay._policy import Decision, decide, topic_hits
 from coach.roleplay._realisers import Realiser, RealiseRequest, ScriptedRealiser
-from coach.roleplay._rules import asks_for_plan, assess, mood_for, stage_for
+from coach.roleplay._rules import assess, mood_for, stage_for
 from coach.roleplay._state import ConversationEnded, PersonaState, TurnOutcome
 
 __all__ = ["Decision", "RoleplayEngine", "decide"]
 
 # A reply this close (cosine) to one the trainee already gave counts as a repeat.
 REPEAT_SIMILARITY = 0.95
-# Embedding similarity between a reply and an item's topic that counts as "on the topic".
-TOPIC_SIMILARITY = 0.45
-# A turn that costs more than this is too bruising for anything new to be shared.
-DISCLOSURE_FLOOR = -0.05
-# Replies that invite the person to say more, and how sure the coder must be of one
-# before the person volunteers something they were not asked about.
-INVITING = frozenset(
-    {"open_question", "reflection_simple", "reflection_complex", "summary", "affirmation"}
-)
-VOLUNTEER_CONFIDENCE = 0.5
-# The person ends the visit after the card's ``patience`` costly replies in a row once
-# receptivity is at the card's floor, or after PUSHED_FURTHER more while shut down.
-PUSHED_FURTHER = 3
+# How the recent conversation weighs against the trainee's own words when a line is
+# matched to the moment (the words decide; the last thing the person said breaks ties).
+RECENT_WEIGHT = 0.35
+TIME_UP = "the visit ran out of time"
+TRAINEE_ENDED = "the trainee ended the session"
+# A first reply may answer the opener this much less well than the best bank line and
+# still be chosen: it is written for openers, the bank is not.
+FIRST_REPLY_SLACK = 0.0
+# How much better a subject line from a neighbouring bank must fit than the decided
+# bank's best before it is said instead.
+SUBJECT_MARGIN = 0.08
+SMALL_TALK = "small_talk"  # the card topic for greetings, tea and the weather
 
 
 class Coder(Protocol):
     def code(
         self, reply: str, context: str | None = None, history: Sequence[HistoryTurn] = ()
     ) -> CodeResult: ...
-
-
-@dataclass(frozen=True)
-class Decision:
-    act: str
-    item: str | None = None  # for disclose
-    first_time: bool = False  # a newly unlocked item
-
-
-def _topic_hits(index: CardIndex, text: str, vector: np.ndarray) -> dict[str, float]:
-    """How strongly the reply touches each item's topic: embedding similarity, lifted by
-    one when a topic word is used, so a named topic always counts and, between two named
-    topics ("Peter" and "had words"), meaning decides."""
-    sims = index.topic_similarity(vector)
-    return {
-        item_id: sim + 1.0 if index.keyword_topic(item_id, text) else sim
-        for item_id, sim in sims.items()
-    }
-
-
-def decide(
-    card: PersonaCard,
-    state: PersonaState,
-    *,
-    coded: CodeResult,
-    text: str,
-    receptivity: float,
-    total: float,
-    hostile: bool,
-    injection: bool,
-    negative_run: int,
-    topics: dict[str, float],
-    has_unused: dict[str, bool],
-) -> Decision:
-    """What the person does next. ``receptivity`` is the value after this turn's changes."""
-    mood = mood_for(receptivity)
-    if injection:
-        return Decision("off_topic")
-    if total < 0 and (
-        (receptivity <= card.hidden.end_below and negative_run >= card.hidden.patience)
-        or (negative_run >= card.hidden.patience + PUSHED_FURTHER and receptivity < 0.2)
-    ):
-        return Decision("end")
-    if hostile or total <= -0.06:
-        return Decision("defend" if mood in ("shut_down", "guarded") else "deflect")
-
-    if total > DISCLOSURE_FLOOR:
-        # In order: something new on the topic raised; more about something already
-        # shared; a plan, when asked for; last, something new the person volunteers.
-        on_topic, volunteered = [], []
-        for order, item in enumerate(card.hidden.items):
-            if item.id in state.unlocked or receptivity < item.unlock.min_receptivity:
-                continue
-            if not set(item.unlock.requires) <= set(state.unlocked):
-                continue
-            if topics.get(item.id, 0.0) >= TOPIC_SIMILARITY:
-                on_topic.append((-topics[item.id], order, item.id))
-            elif item.unlock.volunteer_at is not None and receptivity >= item.unlock.volunteer_at:
-                volunteered.append((order, item.id))
-        plan_ready = (
-            len(state.unlocked) >= 3
-            and STAGES.index(state.stage) >= STAGES.index("contemplation")
-            and receptivity >= 0.6
-        )
-        if plan_ready and asks_for_plan(text):
-            # A summary that asks "what next?" touches every topic; the person answers
-            # the question rather than opening a new one.
-            return Decision("agree_plan")
-        if on_topic:
-            return Decision("disclose", min(on_topic)[2], first_time=True)
-
-        if mood in ("warming", "open"):
-            talked_about = [
-                (-topics[i], i) for i in state.unlocked
-                if topics.get(i, 0.0) >= TOPIC_SIMILARITY and has_unused.get(i)
-            ]
-            if talked_about:
-                return Decision("disclose", min(talked_about)[1])
-
-        if plan_ready and coded.code == "summary":
-            return Decision("agree_plan")
-
-        # Volunteering is the person opening up unasked, so it needs a clear invitation:
-        # a listening move the coder is reasonably sure of, not anything that merely
-        # scored well (a muddled or machine-directed reply must not coax secrets out).
-        if volunteered and coded.code in INVITING and coded.confidence >= VOLUNTEER_CONFIDENCE:
-            return Decision("disclose", min(volunteered)[1], first_time=True)
-
-    if mood == "shut_down":
-        return Decision("short_answer" if coded.code == "closed_question" else "deflect")
-    if mood == "guarded":
-        if coded.code == "closed_question":
-            return Decision("short_answer")
-        if coded.stance == "paperwork" or total < 0:
-            return Decision("deflect")
-        return Decision("answer")
-    if coded.code == "closed_question" and mood == "warming":
-        return Decision("short_answer")
-    return Decision("answer")
 
 
 class RoleplayEngine:
@@ -193,18 +93,22 @@ class RoleplayEngine:
 
     # --- session -----------------------------------------------------------------------
 
-    def start(self, seed: int = 0) -> PersonaState:
+    def start(self, seed: int = 0, recent_lines: Sequence[str] = ()) -> PersonaState:
+        """A new session. ``recent_lines`` are the line keys the trainee heard in their
+        recent sessions with this person: they are said again only when nothing else fits
+        (the caller looks them up; the engine keeps no storage)."""
         r = self.card.hidden.starting_receptivity
+        known = [k for k in dict.fromkeys(recent_lines) if k in self.index.by_key]
         return PersonaState(
             persona=self.card.id, receptivity=r, start_receptivity=r,
-            stage=self.card.hidden.stage_of_change, seed=seed,
+            stage=self.card.hidden.stage_of_change, seed=seed, avoid_lines=known,
         )
 
     def opening(self, state: PersonaState) -> str:
         """The person's first words; the same on every call for a session."""
         self._check_state(state)
         if state.opening_key is None:
-            key = self.index.choose_opening(state.seed)
+            key = self.index.choose_opening(state.seed, state.avoid_lines)
             state.opening_key = key
             state.used_lines.append(key)
             state.history.append(["person", self.index.text(key)])
@@ -216,7 +120,7 @@ class RoleplayEngine:
             raise KeyError(f"{item_id!r} is not unlocked")
         return self.card.item(item_id).title
 
-    def finish(self, state: PersonaState, reason: str = "the trainee ended the session") -> None:
+    def finish(self, state: PersonaState, reason: str = TRAINEE_ENDED) -> None:
         if not state.ended:
             state.ended = True
             state.end_reason = reason
@@ -235,10 +139,10 @@ class RoleplayEngine:
             )
         text = reply_text(learner_text)
         # A trainee may speak first; the person's opening is still part of the record.
-        opening_key = state.opening_key or self.index.choose_opening(state.seed)
+        opening_key = state.opening_key or self.index.choose_opening(state.seed, state.avoid_lines)
         past = state.history or [["person", self.index.text(opening_key)]]
 
-        history = [HistoryTurn(speaker, t) for speaker, t in past]  # type: ignore[arg-type]
+        history = [HistoryTurn(speaker, t) for speaker, t in past]  # type: ignore[arg-type]  # stored as plain strings; written only as Speaker values
         context = next((t for s, t in reversed(past) if s == "person"), None)
         coded = self.coder.code(text, context=context, history=history)
 
@@ -250,11 +154,13 @@ class RoleplayEngine:
         assessment = assess(
             self.card, coded, text,
             closed_run=state.closed_run, repeated=repeated, injection=injection,
+            receptivity=state.receptivity,
         )
         total = assessment.total
+        good_turns = state.good_turns + (1 if total > 0 else 0)
         receptivity = round(min(1.0, max(0.0, state.receptivity + total)), 4)
         negative_run = state.negative_run + 1 if total < 0 else 0
-        topics = {} if injection else _topic_hits(self.index, text, vector)
+        topics = {} if injection else topic_hits(self.index, text, vector)
         used = set(state.used_lines)
         has_unused = {
             item_id: any(k not in used for k in self.index.item_keys(item_id))
@@ -263,7 +169,11 @@ class RoleplayEngine:
         decision = decide(
             self.card, state, coded=coded, text=text, receptivity=receptivity, total=total,
             hostile=assessment.hostile, injection=injection, negative_run=negative_run,
-            topics=topics, has_unused=has_unused,
+            topics=topics, has_unused=has_unused, good_turns=good_turns,
+        )
+        time_up = (
+            decision.act != "end" and state.turn + 1 >= self.card.hidden.visit_turns
+            and self.index.choose_time_up(state.seed) is not None
         )
 
         unlocked = dict(state.unlocked)
@@ -273,7 +183,18 @@ class RoleplayEngine:
             newly = (decision.item,)
         mood = mood_for(receptivity)
         used_lines = state.used_lines if state.opening_key else [*state.used_lines, opening_key]
-        key, act = self._choose_line(decision, mood, unlocked, used_lines, vector)
+        if time_up:
+            key, act = self.index.choose_time_up(state.seed) or "", "end"
+        else:
+            # The words decide; the last thing the person said breaks ties between lines.
+            recent = self._embed([context])[0] if context else None
+            query = vector if recent is None else vector + RECENT_WEIGHT * recent
+            query = query / max(float(np.linalg.norm(query)), 1e-9)
+            key, act = self._choose_line(
+                decision, mood, unlocked, used_lines, query, text=text, vector=vector,
+                first=state.turn == 0 and not injection, seed=state.seed,
+                avoid=state.avoid_lines,
+            )
 
         item = self.card.item(decision.item) if act == "disclose" and decision.item else None
         request = RealiseRequest(
@@ -286,7 +207,7 @@ class RoleplayEngine:
         )
         realisation = self.realiser.realise(request)
 
-        ended = decision.act == "end"
+        ended = decision.act == "end" or time_up
         plan_agreed = state.plan_agreed or act == "agree_plan"
         # Everything succeeded: now, and only now, the state moves.
         state.opening_key = opening_key
@@ -298,10 +219,11 @@ class RoleplayEngine:
         state.closed_run = assessment.closed_run
         state.negative_run = negative_run
         state.plan_agreed = plan_agreed
-        state.stage = stage_for(state.stage, receptivity, len(unlocked), plan_agreed)  # type: ignore[arg-type]
+        state.good_turns = good_turns
+        state.stage = stage_for(state.stage, receptivity, len(unlocked), plan_agreed)  # type: ignore[arg-type]  # state.stage holds a Stage value as JSON text
         if ended:
             state.ended = True
-            state.end_reason = f"{self.card.brief.name} ended the conversation"
+            state.end_reason = TIME_UP if time_up else f"{self.card.brief.name} ended the conversation"
         return TurnOutcome(
             turn=state.turn, learner=text, coded=coded, reply=realisation.text, act=act,
             receptivity=receptivity, mood=MOOD_LABELS[mood], changes=assessment.changes,
@@ -315,22 +237,94 @@ class RoleplayEngine:
         mood: str,
         unlocked: dict[str, int],
         used_lines: list[str],
-        vector: np.ndarray,
+        query: np.ndarray,
+        *,
+        text: str = "",
+        vector: np.ndarray | None = None,
+        first: bool = False,
+        seed: int = 0,
+        avoid: Sequence[str] = (),
     ) -> tuple[str, str]:
-        """The authored line for the decision, and the act it really carries out."""
+        """The authored line for the decision, and the act it really carries out.
+
+        A hidden item, a plan, an ending or an off-topic reply is what the state machine
+        decided and is said as decided. Otherwise the person answers the question that
+        was asked: a kind of question the card has answers for (date of birth, the police
+        report, small talk …) gets one, in the person's mood; a first turn gets one of
+        the card's first replies; anything else, the bank line closest to what was said.
+        """
         used = set(used_lines)
+        avoid_set = set(avoid)
+        vector = query if vector is None else vector
         if decision.act == "disclose" and decision.item:
             key = self.index.choose_item_line(
-                decision.item, first_time=decision.first_time, used=used, vector=vector
+                decision.item, first_time=decision.first_time, used=used, vector=query,
+                avoid=avoid_set,
             )
             if key:
                 return key, "disclose"
+        answering = decision.act in ("answer", "short_answer", "deflect", "defend")
+        if answering:
+            topic = self.index.answer_topic(text, vector)
+            if topic:
+                key = self.index.choose_topic_line(
+                    topic, mood, unlocked=unlocked, used=used_lines, vector=query, avoid=avoid_set
+                )
+                if key and first and topic == SMALL_TALK:
+                    # A greeting may get a first reply instead, when one fits it better.
+                    greeting = self.index.choose_first_reply(
+                        mood, seed=seed, unlocked=unlocked, vector=query, avoid=avoid_set | used,
+                        to_beat=self.index.score(key, mood, query),
+                    )
+                    key = greeting or key
+                if key:
+                    # The words answer the question; the act is still what the person
+                    # decided to do (a curt answer from someone defending themselves).
+                    return key, decision.act
         key = self.index.choose_from_bank(
-            decision.act, mood, unlocked=unlocked, used=used, vector=vector
+            decision.act, mood, unlocked=unlocked, used=used, vector=query, avoid=avoid_set
         )
+        if answering:
+            best = key and self.index.score(key, mood, query)
+            # A line written about what was asked, from a neighbouring bank, beats a
+            # general one in the right temper ("Who comes in?" → the carers, twice a day).
+            subject = self.index.best_subject_line(
+                mood, unlocked=unlocked, used=used, vector=query, avoid=avoid_set
+            )
+            if subject and (key is None or subject[1] > (best or 0.0) + SUBJECT_MARGIN):
+                key, best = subject
+            if first and decision.act != "defend":
+                # A first reply when it answers the opener at least as well.
+                first_key = self.index.choose_first_reply(
+                    mood, seed=seed, unlocked=unlocked, vector=query, avoid=avoid_set | used,
+                    to_beat=(best or 0.0) - FIRST_REPLY_SLACK if key else -1.0,
+                )
+                if first_key:
+                    return first_key, decision.act
+            if key:
+                return key, decision.act
         if key is None:
             key = self.index.least_recent(used_lines, unlocked)
         return key, self.index.by_key[key].act
+
+    def _ended_by(self, state: PersonaState) -> str | None:
+        """Who ended the conversation: "person", "trainee" or "time" (None if running)."""
+        if not state.ended:
+            return None
+        if state.end_reason == TIME_UP:
+            return "time"
+        if state.end_reason == f"{self.card.brief.name} ended the conversation":
+            return "person"
+        return "trainee"
+
+    def concerns_raised(self, text: str) -> list[str]:
+        """The card's safeguarding concerns a trainee turn raises, by their phrases."""
+        found = []
+        for concern in self.card.safeguarding:
+            pattern = phrase_pattern(concern.phrases)
+            if pattern and pattern.search(text):
+                found.append(concern.id)
+        return found
 
     # --- what others may see -------------------------------------------------------------
 
@@ -374,6 +368,9 @@ class RoleplayEngine:
             "stage_end": state.stage,
             "plan_agreed": state.plan_agreed,
             "end_reason": state.end_reason,
+            "ended_by": self._ended_by(state),
             "items": [item_row(item) for item in self.card.hidden.items],
+            "safeguarding": [{"id": c.id, "title": c.title} for c in self.card.safeguarding],
+            "goal": self.card.goal.model_dump() if self.card.goal else None,
             "facilitator_notes": list(self.card.facilitator_notes),
         }

@@ -176,7 +176,7 @@ class LeakGuard:
                     candidates.append((owner, float(row[col])))
             for owner, score in candidates:
                 if found is None or score > found[1]:
-                    found = (owner, score)  # type: ignore[assignment]
+                    found = (owner, score)  # type: ignore[assignment]  # owner is in `locked`, so not None
         return found
 
     def leaked_item(self, text: str, locked: Collection[str]) -> str | None:

@@ -18,7 +18,7 @@ from typing import Protocol
 import numpy as np
 from cachetools import LRUCache
 
-from coach.roleplay._cards import MOODS, PersonaCard
+from coach.roleplay._cards import MOODS, PersonaCard, phrase_pattern
 from coach.text import split_sentences
 
 
@@ -42,6 +42,14 @@ FALLBACK_ACTS: dict[str, tuple[str, ...]] = {
 }
 # A specific plan (one that builds on what the person has shared) beats a generic one.
 NEEDS_BONUS = 0.15
+# Closeness in meaning (cosine) to a question kind's ``about`` that counts as asking it
+# when none of its cue words is used.
+ANSWER_SIMILARITY = 0.6
+# Banks whose subject lines may answer a question, whatever the person decided to do.
+SUBJECT_BANKS = ("answer", "short_answer", "defend", "deflect")
+# First replies within this score of the best are equally good answers to the opener;
+# the session's seed picks among them.
+FIRST_REPLY_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,10 @@ class LineEntry:
     text: str
     needs: tuple[str, ...] = ()
     about: str | None = None
+    # Which bank the line is from ("answer", "first_reply", "topic", "item" …): a line is
+    # chosen from its own bank only, whatever act it carries out.
+    bank: str = ""
+    topic: str | None = None  # for lines answering a kind of question
 
 
 # How much a line written for another mood is discounted against one for the current
@@ -65,7 +77,7 @@ COOLER_PENALTY = 0.08
 def _mood_penalty(mood: str, line_mood: str) -> float:
     if line_mood == "any":
         return 0.05
-    steps = MOODS.index(line_mood) - MOODS.index(mood)  # type: ignore[arg-type]
+    steps = MOODS.index(line_mood) - MOODS.index(mood)
     return steps * WARMER_PENALTY if steps > 0 else -steps * COOLER_PENALTY
 
 
@@ -84,20 +96,39 @@ class CardIndex:
         self.card = card
         self.embedder = embedder  # held so the cache key's id() stays unique
         entries: list[LineEntry] = [
-            LineEntry(f"opening.any.{i}", "opening", "any", line.text, line.needs, line.about)
+            LineEntry(f"opening.any.{i}", "opening", "any", line.text, line.needs, line.about,
+                      bank="opening")
             for i, line in enumerate(card.lines.opening)
         ]
+        entries += [
+            LineEntry(f"first_reply.any.{i}", "answer", "any", line.text, line.needs, line.about,
+                      bank="first_reply")
+            for i, line in enumerate(card.lines.first_reply)
+        ]
+        entries += [
+            LineEntry(f"time_up.any.{i}", "end", "any", line.text, line.needs, line.about,
+                      bank="time_up")
+            for i, line in enumerate(card.lines.time_up)
+        ]
+        for topic in card.lines.topics:
+            for mood, lines in topic.lines.items():
+                entries += [
+                    LineEntry(f"topic.{topic.id}.{mood}.{i}", "answer", mood, line.text, line.needs,
+                              line.about or topic.about, bank="topic", topic=topic.id)
+                    for i, line in enumerate(lines)
+                ]
         for act in FALLBACK_ACTS:
             if act == "disclose":
                 continue
             for mood, lines in card.lines.bank(act).items():
                 entries += [
-                    LineEntry(f"{act}.{mood}.{i}", act, mood, line.text, line.needs, line.about)
+                    LineEntry(f"{act}.{mood}.{i}", act, mood, line.text, line.needs, line.about,
+                              bank=act)
                     for i, line in enumerate(lines)
                 ]
         for item in card.hidden.items:
             entries += [
-                LineEntry(f"item.{item.id}.{i}", "disclose", item.id, text)
+                LineEntry(f"item.{item.id}.{i}", "disclose", item.id, text, bank="item")
                 for i, text in enumerate(item.lines)
             ]
         self.entries = entries
@@ -105,6 +136,8 @@ class CardIndex:
         self._row = {e.key: n for n, e in enumerate(entries)}
         self.item_ids = [item.id for item in card.hidden.items]
         topic_texts = [item.unlock.topic_text or item.title for item in card.hidden.items]
+        self.answer_topics = [t.id for t in card.lines.topics]
+        answer_abouts = [t.about for t in card.lines.topics]
         # Statements are embedded with the lines: the leak guard compares against both.
         statements = [item.statement or item.title for item in card.hidden.items]
         abouts = [e.about for e in entries if e.about]
@@ -116,8 +149,12 @@ class CardIndex:
              *card.voice.notes]
         ))
         vectors = embedder.embed(
-            [e.text for e in entries] + topic_texts + statements + abouts + public
+            [e.text for e in entries] + topic_texts + statements + abouts + public + answer_abouts
         )
+        n_answers = len(answer_abouts)
+        self.answer_vectors = vectors[len(vectors) - n_answers :]
+        vectors = vectors[: len(vectors) - n_answers]
+        self.answer_patterns = {t.id: phrase_pattern(t.cues) for t in card.lines.topics}
         n, m = len(entries), len(topic_texts)
         self.line_vectors = vectors[:n]
         self.topic_vectors = vectors[n : n + m]
@@ -158,6 +195,52 @@ class CardIndex:
         pattern = self.topic_patterns[item_id]
         return bool(pattern and pattern.search(text))
 
+    def answer_topic(self, text: str, vector: np.ndarray) -> str | None:
+        """The kind of question the trainee's turn asks, if the card has answers for it: a
+        cue word counts (between two named topics meaning decides); otherwise closeness
+        in meaning to the topic's ``about`` must be clear."""
+        if not self.answer_topics:
+            return None
+        sims = self.answer_vectors @ vector
+        scored = []
+        for topic_id, sim in zip(self.answer_topics, sims, strict=True):
+            pattern = self.answer_patterns[topic_id]
+            # Each distinct cue named counts one ("sign a consent form" is about forms
+            # more than about the wound it mentions).
+            named = len({m.group(0).lower() for m in pattern.finditer(text)}) if pattern else 0
+            if named or sim >= ANSWER_SIMILARITY:
+                scored.append((float(sim) + named, topic_id))
+        return max(scored)[1] if scored else None
+
+    def best_subject_line(
+        self,
+        mood: str,
+        *,
+        unlocked: Collection[str],
+        used: Collection[str],
+        vector: np.ndarray,
+        avoid: Collection[str] = (),
+    ) -> tuple[str, float] | None:
+        """The unused surface line written about a particular subject (one with an
+        ``about``) that best answers what was said, from any bank the person answers
+        from, with its score (mood penalties included)."""
+        keys = self._fresh([
+            e.key for e in self.entries
+            if e.about and e.bank in SUBJECT_BANKS and e.key not in used
+            and set(e.needs) <= set(unlocked)
+        ], avoid)
+        if not keys:
+            return None
+        scored = [(self.match(k, vector) - _mood_penalty(mood, self.by_key[k].mood), k) for k in keys]
+        score, key = max(scored)
+        return key, score
+
+    def score(self, key: str, mood: str, vector: np.ndarray) -> float:
+        """A line's fit to what was said, with its mood penalty (as banks choose)."""
+        entry = self.by_key[key]
+        bonus = NEEDS_BONUS if entry.needs else 0.0
+        return self.match(key, vector) + bonus - _mood_penalty(mood, entry.mood)
+
     # --- choosing a line ---------------------------------------------------------------
 
     def _best(self, keys: list[str], vector: np.ndarray | None, bonus: dict[str, float]) -> str:
@@ -177,14 +260,17 @@ class CardIndex:
         unlocked: Collection[str],
         used: Collection[str],
         vector: np.ndarray | None,
+        avoid: Collection[str] = (),
     ) -> str | None:
-        """An unused line for ``act`` (or its fallbacks), by topic, preferring the mood."""
+        """An unused line for ``act`` (or its fallbacks), by topic, preferring the mood;
+        lines in ``avoid`` (said in the trainee's recent sessions) only when nothing else
+        is left."""
         for fallback in FALLBACK_ACTS[act]:
-            keys = [
+            keys = self._fresh([
                 e.key
                 for e in self.entries
-                if e.act == fallback and e.key not in used and set(e.needs) <= set(unlocked)
-            ]
+                if e.bank == fallback and e.key not in used and set(e.needs) <= set(unlocked)
+            ], avoid)
             if keys:
                 bonus = {
                     k: (NEEDS_BONUS if self.by_key[k].needs else 0.0)
@@ -194,17 +280,91 @@ class CardIndex:
                 return self._best(keys, vector, bonus)
         return None
 
+    @staticmethod
+    def _fresh(keys: list[str], avoid: Collection[str]) -> list[str]:
+        """``keys`` without those in ``avoid``, unless that leaves nothing."""
+        fresh = [k for k in keys if k not in avoid]
+        return fresh or keys
+
     def choose_item_line(
-        self, item_id: str, *, first_time: bool, used: Collection[str], vector: np.ndarray | None
+        self,
+        item_id: str,
+        *,
+        first_time: bool,
+        used: Collection[str],
+        vector: np.ndarray | None,
+        avoid: Collection[str] = (),
     ) -> str | None:
-        """The first line when an item is first shared; afterwards the closest unused one."""
-        keys = [k for k in self.item_keys(item_id) if k not in used]
+        """The first line when an item is first shared (the next one along if the trainee
+        heard it in a recent session); afterwards the closest unused one."""
+        keys = self._fresh([k for k in self.item_keys(item_id) if k not in used], avoid)
         if not keys:
             return None
         return keys[0] if first_time else self._best(keys, vector, {})
 
-    def choose_opening(self, seed: int) -> str:
-        keys = [e.key for e in self.entries if e.act == "opening"]
+    def choose_topic_line(
+        self,
+        topic_id: str,
+        mood: str,
+        *,
+        unlocked: Collection[str],
+        used: Sequence[str],
+        vector: np.ndarray,
+        avoid: Collection[str] = (),
+    ) -> str | None:
+        """A line answering the kind of question asked, in the person's mood; when all
+        are said, the one said longest ago (asked twice, people answer twice)."""
+        keys = [
+            e.key for e in self.entries
+            if e.topic == topic_id and set(e.needs) <= set(unlocked)
+        ]
+        if not keys:
+            return None
+        unused = self._fresh([k for k in keys if k not in used], avoid)
+        if not unused:
+            said = [k for k in used if k in keys]
+            return said[0] if said else keys[0]
+        bonus = {k: -_mood_penalty(mood, self.by_key[k].mood) for k in unused}
+        return self._best(unused, vector, bonus)
+
+    def match(self, key: str, vector: np.ndarray) -> float:
+        """How well a line answers what was said (cosine, words and subject together)."""
+        return float(self.match_vectors[self._row[key]] @ vector)
+
+    def choose_first_reply(
+        self,
+        mood: str,
+        *,
+        seed: int,
+        unlocked: Collection[str],
+        vector: np.ndarray,
+        avoid: Collection[str] = (),
+        to_beat: float = -1.0,
+    ) -> str | None:
+        """A reply to the trainee's first turn: among the lines that answer it about as
+        well as the best does, the session's seed decides. None when even the best
+        answers it less well than ``to_beat`` (a question about something specific
+        deserves the line about that)."""
+        keys = self._fresh([
+            e.key for e in self.entries
+            if e.bank == "first_reply" and set(e.needs) <= set(unlocked)
+        ], avoid)
+        if not keys:
+            return None
+        rows = [self._row[k] for k in keys]
+        scores = self.match_vectors[rows] @ vector
+        best = float(np.max(scores))
+        if best < to_beat:
+            return None
+        close = [k for k, s in zip(keys, scores, strict=True) if s >= best - FIRST_REPLY_MARGIN]
+        return close[seed % len(close)]
+
+    def choose_time_up(self, seed: int) -> str | None:
+        keys = [e.key for e in self.entries if e.bank == "time_up"]
+        return keys[seed % len(keys)] if keys else None
+
+    def choose_opening(self, seed: int, avoid: Collection[str] = ()) -> str:
+        keys = self._fresh([e.key for e in self.entries if e.act == "opening"], avoid)
         return keys[seed % len(keys)]
 
     def least_recent(self, used: Sequence[str], unlocked: Collection[str]) -> str:
@@ -212,7 +372,7 @@ class CardIndex:
         allowed = [
             k for k in used
             if k in self.by_key
-            and self.by_key[k].act in ("answer", "short_answer", "deflect")
+            and self.by_key[k].bank in ("answer", "short_answer", "deflect")
             and set(self.by_key[k].needs) <= set(unlocked)
         ]
         return allowed[0] if allowed else used[0]

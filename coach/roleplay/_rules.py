@@ -17,6 +17,11 @@ from coach.coding import CodeResult
 from coach.roleplay._cards import STAGES, Mood, PersonaCard, Stage, phrase_pattern
 
 MAX_LOSS = 0.12  # the most receptivity one reply can cost
+# Headroom: above this receptivity a good reply gains less and less (the last steps of
+# trust take sustained good practice), and a poor one costs more the more trust there
+# was to lose, so the person keeps responding to the end of a long conversation.
+HEADROOM_FROM = 0.5
+MIN_GAIN_SCALE = 0.15
 
 
 class Change(NamedTuple):
@@ -96,8 +101,10 @@ def assess(
     closed_run: int,
     repeated: bool = False,
     injection: bool = False,
+    receptivity: float | None = None,
 ) -> Assessment:
-    """The named receptivity changes for one trainee reply."""
+    """The named receptivity changes for one trainee reply; with ``receptivity`` (the
+    value before it) gains and losses are scaled for headroom."""
     name = card.brief.name
     if injection:
         change = Change(f"Spoke about the exercise, not to {name} — {name} is lost", -0.03)
@@ -151,9 +158,21 @@ def assess(
         changes = [c for c in changes if c.delta < 0]
         changes.append(Change("Said much the same thing again", -0.02))
 
+    if receptivity is not None:
+        changes = _headroom(changes, receptivity)
     changes = _cap_losses(changes)
     hostile = code == "confront" or triggered
     return Assessment(tuple(changes), hostile=hostile, closed_run=run)
+
+
+def _headroom(changes: list[Change], receptivity: float) -> list[Change]:
+    gain = 1.0
+    if receptivity > HEADROOM_FROM:
+        gain = max(MIN_GAIN_SCALE, (1.0 - receptivity) / (1.0 - HEADROOM_FROM))
+    loss = 1.0 + max(0.0, receptivity - HEADROOM_FROM)
+    return [
+        Change(c.reason, round(c.delta * (gain if c.delta > 0 else loss), 3)) for c in changes
+    ]
 
 
 def _cap_losses(changes: list[Change]) -> list[Change]:

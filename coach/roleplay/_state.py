@@ -17,6 +17,9 @@ from coach.strict import Strict
 Said = Annotated[list[str], Field(min_length=2, max_length=2)]
 
 
+_LATER_FIELDS = ("good_turns", "avoid_lines")
+
+
 class ConversationEnded(RuntimeError):
     """The conversation is over; no more turns."""
 
@@ -42,9 +45,17 @@ class PersonaState(Strict):
     end_reason: str | None = None
     seed: int = 0
     opening_key: str | None = None
+    # Added later, so written only when set: a state stored before them reads back and
+    # writes back unchanged.
+    good_turns: int = 0  # replies that helped (receptivity went up), for reserved items
+    avoid_lines: list[str] = Field(default_factory=list)  # keys said in recent sessions
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump()
+        data = self.model_dump()
+        for name in _LATER_FIELDS:
+            if not data[name]:
+                del data[name]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PersonaState:

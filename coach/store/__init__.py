@@ -9,6 +9,7 @@ from __future__ import annotations
 from coach.store import accounts
 from coach.store._errors import (
     AssignmentNotFound,
+    ExerciseNotFound,
     SessionNotFound,
     StoreConflict,
     StoreError,
@@ -19,6 +20,7 @@ from coach.store._errors import (
     UserExists,
     UserNotFound,
 )
+from coach.store._exercise_records import Exercise, ExerciseReply, StoredStatement
 from coach.store._migrate import Migration, Revision, database_revision
 from coach.store._personal import DELETED_USER, HOLDINGS, Holding, export_user, purge_user
 from coach.store._records import PracticeSession, Turn, User
@@ -45,6 +47,9 @@ __all__ = [
     "Assignment",
     "AssignmentNotFound",
     "Comment",
+    "Exercise",
+    "ExerciseNotFound",
+    "ExerciseReply",
     "Member",
     "Migration",
     "Override",
@@ -56,6 +61,7 @@ __all__ = [
     "StoreConflict",
     "StoreError",
     "StoreUnavailable",
+    "StoredStatement",
     "SupervisionNote",
     "Team",
     "TeamExists",

@@ -4,11 +4,13 @@ through psycopg 3)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, CursorResult, make_url
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.expression import Executable
 
 from coach.store._errors import StoreUnavailable
 
@@ -28,7 +30,7 @@ def sqlite_file(url: URL) -> Path | None:
     """The database file of a SQLite URL; None for in-memory SQLite and other backends."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    return Path(url.database).expanduser()  # type: ignore[arg-type]
+    return Path(url.database).expanduser()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -69,3 +71,9 @@ def make_engine(url: URL) -> Engine:
     raise StoreUnavailable(
         f"Unsupported database '{url.get_backend_name()}': use sqlite:///PATH or postgresql://..."
     )
+
+
+def changed(db: Session, statement: Executable) -> int:
+    """Rows an UPDATE or DELETE matched. ``Session.execute`` is typed as returning a plain
+    ``Result``; for these statements it is a ``CursorResult``, which carries the count."""
+    return cast("CursorResult[Any]", db.execute(statement)).rowcount

@@ -41,3 +41,7 @@ class TeamNotFound(StoreError, LookupError):
 
 class AssignmentNotFound(StoreError, LookupError):
     pass
+
+
+class ExerciseNotFound(StoreError, LookupError):
+    pass

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from sqlalchemy import MetaData, Table, delete, insert, inspect, select, update
 
+from coach.store._engine import changed
 from coach.store._errors import StoreError, UserNotFound
 from coach.store._schema import Base, UserRow, utcnow
 from coach.store._store import Store
@@ -46,7 +47,9 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("comments", "session_id", by="parent", parent=_SESSIONS),
     Holding("supervision_notes", "session_id", by="parent", parent=_SESSIONS),
     Holding("turns", "session_id", by="parent", parent=_SESSIONS),
+    Holding("outcome_statements", "session_id", by="parent", parent=_SESSIONS),
     _SESSIONS,
+    Holding("exercise_replies", "user_id"),
     Holding("team_members", "user_id"),
     Holding("assignment_assignees", "user_id"),
     Holding("sign_in_sessions", "user_id"),
@@ -56,6 +59,7 @@ HOLDINGS: tuple[Holding, ...] = (
     Holding("comments", "author", keep=True),
     Holding("supervision_notes", "author", keep=True),
     Holding("assignments", "set_by", keep=True),
+    Holding("exercises", "opened_by", keep=True),
 )
 # Never exported: secrets that are not the person's data but keys to it.
 NOT_EXPORTED = {"users": {"password_hash"}, "sign_in_sessions": {"token_hash"}}
@@ -139,10 +143,10 @@ def purge_user(store: Store, username: str) -> dict[str, int]:
                 continue
             where = _where(db, holding, table, user)
             if holding.keep:
-                done = db.execute(update(table).where(where)
-                                  .values({holding.column: stand_in})).rowcount
+                done = changed(db, update(table).where(where)
+                               .values({holding.column: stand_in}))
             else:
-                done = db.execute(delete(table).where(where)).rowcount
+                done = changed(db, delete(table).where(where))
             if done:  # only what there was, for a short account of what was erased
                 counts[holding.table] = counts.get(holding.table, 0) + done
         db.execute(delete(UserRow).where(UserRow.id == user.id))

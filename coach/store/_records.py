@@ -21,7 +21,7 @@ class User:
 
     @classmethod
     def from_row(cls, row: UserRow) -> User:
-        return cls(row.id, row.username, row.display_name, row.role, row.created_at)  # type: ignore[arg-type]
+        return cls(row.id, row.username, row.display_name, row.role, row.created_at)  # type: ignore[arg-type]  # the column only holds validated Role values
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class PracticeSession:
     ended_at: datetime | None
     turns: list[Turn] | None = None
     assignment_id: int | None = None
+    parent_id: str | None = None  # a rewind: the session it branched from
+    branched_at: int | None = None  # and how many of that session's turns it shares
 
     @property
     def is_active(self) -> bool:
@@ -97,4 +99,5 @@ class PracticeSession:
             opening=row.opening, state=row.state, report=row.report, turn_count=row.turn_count,
             created_at=row.created_at, updated_at=row.updated_at, ended_at=row.ended_at,
             turns=turns, assignment_id=row.assignment_id,
+            parent_id=row.parent_id, branched_at=row.branched_at,
         )

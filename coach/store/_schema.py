@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -110,6 +111,13 @@ class SessionRow(Base):
         ForeignKey("assignments.id", ondelete="SET NULL", name="fk_sessions_assignment"),
         nullable=True,
     )
+    # A rewind: the session this one branched from, and how many of its turns it shares
+    # (revision 0005).
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("practice_sessions.id", ondelete="SET NULL", name="fk_sessions_parent"),
+        nullable=True,
+    )
+    branched_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class TurnRow(Base):
@@ -275,3 +283,56 @@ class SignInAttemptRow(Base):
     username: Mapped[str] = mapped_column(String(64))
     client: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))
+
+
+# --- recording outcomes and same-moment exercises (revision 0005) ------------------------
+
+
+class StatementRow(Base):
+    """An outcome statement a trainee wrote after a session, with the classifier's label."""
+
+    __tablename__ = "outcome_statements"
+    __table_args__ = (
+        UniqueConstraint("session_id", "position", name="uq_statements_session_position"),
+        CheckConstraint("label IN ('outcome', 'service', 'need')", name="ck_statements_label"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("practice_sessions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ExerciseRow(Base):
+    """A moment opened for a team to answer; ``moment`` is a snapshot (persona, the
+    conversation so far, the person's state), so later edits to a moment file or a
+    session do not change an exercise already answered."""
+
+    __tablename__ = "exercises"
+    __table_args__ = (CheckConstraint("status IN ('open', 'closed')", name="ck_exercises_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    moment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ExerciseReplyRow(Base):
+    """One member's reply to an exercise, coded, with the person's reaction to it."""
+
+    __tablename__ = "exercise_replies"
+    __table_args__ = (UniqueConstraint("exercise_id", "user_id", name="uq_exercise_replies_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    exercise_id: Mapped[int] = mapped_column(ForeignKey("exercises.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

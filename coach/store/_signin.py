@@ -8,9 +8,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from coach.store._engine import changed
 from coach.store._records import User
 from coach.store._schema import (
     MetaRow,
@@ -90,16 +92,13 @@ class SignIns:
 
     def close_all(self, user_id: int) -> int:
         with self._db.begin() as db:
-            return db.execute(
-                delete(SignInSessionRow).where(SignInSessionRow.user_id == user_id)
-            ).rowcount
+            return changed(db, delete(SignInSessionRow).where(SignInSessionRow.user_id == user_id))
 
     def sweep(self, now: datetime | None = None) -> int:
         """Delete expired sign-ins; returns how many."""
         with self._db.begin() as db:
-            return db.execute(
-                delete(SignInSessionRow).where(SignInSessionRow.expires_at <= (now or utcnow()))
-            ).rowcount
+            return changed(db, delete(SignInSessionRow)
+                           .where(SignInSessionRow.expires_at <= (now or utcnow())))
 
     # --- attempts --------------------------------------------------------------------
 
@@ -126,8 +125,8 @@ class SignIns:
             return self._failures(db, SignInAttemptRow.client == client, since)
 
     @staticmethod
-    def _failures(db: object, where: object, since: datetime) -> Failures:
-        count, last = db.execute(  # type: ignore[attr-defined]
+    def _failures(db: Session, where: ColumnElement[bool], since: datetime) -> Failures:
+        count, last = db.execute(
             select(func.count(), func.max(SignInAttemptRow.at))
             .where(where, SignInAttemptRow.outcome == "wrong", SignInAttemptRow.at > since)
         ).one()

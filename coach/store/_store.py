@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker, undefer
 
 from coach.store import _migrate, _turnstate, accounts
-from coach.store._engine import make_engine, normalise_url
+from coach.store._engine import changed, make_engine, normalise_url
 from coach.store._errors import (
     SessionNotFound,
     StoreConflict,
@@ -29,6 +29,7 @@ from coach.store._errors import (
     UserExists,
     UserNotFound,
 )
+from coach.store._exercises import ExerciseQueries
 from coach.store._records import PracticeSession, Turn, User
 from coach.store._reviews import ReviewQueries
 from coach.store._schema import SessionRow, TurnRow, UserRow, utcnow
@@ -36,7 +37,7 @@ from coach.store._teams import TeamQueries
 from coach.store.accounts import Role
 
 
-class Store(TeamQueries, ReviewQueries):
+class Store(TeamQueries, ReviewQueries, ExerciseQueries):
     def __init__(self, url: str, *, password_rounds: int | None = None) -> None:
         """Open the database at ``url``, creating it or upgrading its schema if needed
         (``self.migration`` says what was done).
@@ -129,9 +130,9 @@ class Store(TeamQueries, ReviewQueries):
         accounts.validate_password(new_password, name)
         digest = accounts.hash_password(new_password, self.password_rounds)
         with self._db.begin() as db:
-            done = db.execute(
+            done = changed(db, 
                 update(UserRow).where(UserRow.username == name).values(password_hash=digest)
-            ).rowcount
+            )
         if not done:
             raise UserNotFound(f"There is no account called '{name}'.")
 
@@ -185,7 +186,7 @@ class Store(TeamQueries, ReviewQueries):
         compact form (``_turnstate``); ``state_after()`` gives it back whole.
         """
         now = utcnow()
-        turn = {
+        turn: dict[str, Any] = {
             "session_id": session_id, "index": index, "learner": learner, "coded": coded,
             "reply": reply, "act": act, "receptivity": float(receptivity), "mood": mood,
             "changes": changes, "unlocked": unlocked, "realiser": realiser,
@@ -196,7 +197,7 @@ class Store(TeamQueries, ReviewQueries):
             with self._db.begin() as db:
                 # Writing first matters on SQLite: a transaction that reads and then writes
                 # can fail at once with "database is locked" instead of waiting its turn.
-                claimed = db.execute(
+                claimed = changed(db, 
                     update(SessionRow)
                     .where(
                         SessionRow.id == session_id,
@@ -205,7 +206,7 @@ class Store(TeamQueries, ReviewQueries):
                     )
                     .values(turn_count=SessionRow.turn_count + 1, updated_at=now)
                     .execution_options(synchronize_session=False)
-                ).rowcount
+                )
                 if claimed != 1:
                     raise self._append_refused(db, session_id, index)
                 # Read under the claim just made: the state after the previous turn, which
@@ -259,12 +260,12 @@ class Store(TeamQueries, ReviewQueries):
         if state_after is not None:
             values["state"] = state_after
         with self._db.begin() as db:
-            done = db.execute(
+            done = changed(db, 
                 update(SessionRow)
                 .where(SessionRow.id == session_id, SessionRow.status == "active")
                 .values(**values)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if not done:
                 if db.get(SessionRow, session_id) is None:
                     raise SessionNotFound(f"There is no practice session {session_id}.")

@@ -14,6 +14,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from coach.store._engine import changed
 from coach.store._errors import (
     AssignmentNotFound,
     SessionNotFound,
@@ -96,10 +97,10 @@ class TeamQueries:
 
     def remove_members(self, team_id: int, user_ids: Iterable[int]) -> int:
         with self._db.begin() as db:
-            return db.execute(
+            return changed(db, 
                 delete(TeamMemberRow).where(TeamMemberRow.team_id == team_id,
                                             TeamMemberRow.user_id.in_(set(user_ids)))
-            ).rowcount
+            )
 
     def led_member_ids(self, lead_id: int) -> set[int]:
         """Everyone in the teams ``lead_id`` leads (members and co-leads alike)."""
@@ -153,11 +154,11 @@ class TeamQueries:
 
     def cancel_assignment(self, assignment_id: int) -> None:
         with self._db.begin() as db:
-            done = db.execute(
+            done = changed(db, 
                 update(AssignmentRow).where(AssignmentRow.id == assignment_id,
                                             AssignmentRow.cancelled_at.is_(None))
                 .values(cancelled_at=utcnow())
-            ).rowcount
+            )
             if not done:
                 if db.get(AssignmentRow, assignment_id) is None:
                     raise AssignmentNotFound(f"There is no assignment {assignment_id}.")
@@ -185,8 +186,8 @@ class TeamQueries:
     def discard_session(self, session_id: str) -> None:
         """Delete an unfinished session and its turns; an ended one is kept (StoreConflict)."""
         with self._db.begin() as db:
-            done = db.execute(delete(SessionRow).where(SessionRow.id == session_id,
-                                                       SessionRow.status == "active")).rowcount
+            done = changed(db, delete(SessionRow).where(SessionRow.id == session_id,
+                                                       SessionRow.status == "active"))
             if not done:
                 if db.get(SessionRow, session_id) is None:
                     raise SessionNotFound(f"There is no practice session {session_id}.")
@@ -195,9 +196,9 @@ class TeamQueries:
     def replace_report(self, session_id: str, report: dict[str, Any]) -> None:
         """Store a rebuilt report for an ended session (after a supervisor's override)."""
         with self._db.begin() as db:
-            done = db.execute(update(SessionRow).where(SessionRow.id == session_id,
+            done = changed(db, update(SessionRow).where(SessionRow.id == session_id,
                                                        SessionRow.status == "ended")
-                              .values(report=report)).rowcount
+                              .values(report=report))
             if not done:
                 raise SessionNotFound(f"There is no ended practice session {session_id}.")
 

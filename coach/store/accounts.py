@@ -75,7 +75,7 @@ def validate_username(username: str) -> str:
 def validate_role(role: str) -> Role:
     if role not in ROLES:
         raise InvalidRole(f"Unknown role '{role}': choose one of {', '.join(ROLES)}.")
-    return role  # type: ignore[return-value]
+    return role
 
 
 def validate_display_name(display_name: str | None, username: str) -> str:

@@ -12,11 +12,12 @@ from typing import Any
 
 import gradio as gr
 
+from coach.guidance import GuidanceService
 from coach.report import report_markdown
 from coach.service import CoachService, ServiceError
 from coach.supervision import SupervisionService
 from coach.text import escape_markdown
-from coach.ui import render, supervisor
+from coach.ui import exercise, recording, render, rewind, scoring, supervisor
 from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
@@ -42,6 +43,7 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
     """The practice room and the supervisor's screens, for ``coach.ui.web`` to serve."""
     scenarios = {s.id: s for s in service.scenarios()}
     sup = SupervisionService(service)
+    guide = GuidanceService(service)
     choices = [(f"{s.name}" + (f", {s.age}" if s.age else ""), s.id) for s in scenarios.values()]
 
     def current_user(request: gr.Request, wait: bool = True) -> Any:
@@ -133,11 +135,20 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
                     gr.update(interactive=not current.ended))
         return (*practice_outputs(view)[1:4], "", gr.update(interactive=not view.ended))
 
-    def hint(session_id: str | None, request: gr.Request) -> str:
+    def hint(session_id: str | None, previous: Any, request: gr.Request) -> tuple[str, Any]:
         user = current_user(request)
         if not session_id:
             raise gr.Error("Start a conversation first.")
-        return service.hint(user, session_id).to_markdown()
+        # The last hint stays with this browser, so the next one says something else.
+        given = service.hint(user, session_id, previous=previous)
+        return given.to_markdown(), given.memo()
+
+    def ask(question: str, request: gr.Request) -> str:
+        user = current_user(request)
+        try:
+            return guide.ask(user, question).to_markdown()
+        except ServiceError as exc:
+            return render.escape_text(str(exc))
 
     def end(session_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         user = current_user(request)
@@ -205,6 +216,7 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
     # reports and charts itself, from the database).
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         session_state = gr.State(None)
+        hint_state = gr.State(None)
         gr.Markdown(f"# {TITLE}\n{WELCOME}")
 
         ready_note = gr.Markdown(visible=readiness is not None and not readiness.ready,
@@ -261,17 +273,32 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
                     past_report = gr.Markdown(elem_id="past-report", latex_delimiters=[])
                     past_review = gr.HTML(elem_id="past-review")
                     trend = gr.HTML(elem_id="trend")
+                    my_exercises = gr.HTML(elem_id="my-exercise-replies")
+                with gr.Tab("Ask the guidance", id="guidance"):
+                    gr.Markdown(render.ASK_INTRO)
+                    question = gr.Textbox(label="Your question", lines=2, max_lines=4,
+                                          placeholder="e.g. What's the difference between an "
+                                                      "outcome and a service?",
+                                          elem_id="question")
+                    ask_btn = gr.Button("Ask", variant="primary", elem_id="ask-btn")
+                    answer = gr.Markdown(elem_id="answer", sanitize_html=True,
+                                         latex_delimiters=[])
                 screens = supervisor.SupervisorScreens(sup, current_user)
+                scorer = scoring.ScoringScreen(service, choices, current_user)
+                outcomes = recording.RecordingScreen(service, current_user)
+                team_exercise = exercise.ExerciseScreen(service, current_user)
+                retry = rewind.RewindScreen(service, current_user)
 
         # --- wiring ------------------------------------------------------------------------
-        app.load(on_load, None, [greeting, screens.tab], api_name=False)
+        app.load(on_load, None, [greeting, screens.tab], api_visibility="private")
         app.load(their_work, None, [my_assignments.listing, my_assignments.choice,
-                                    history_table, trend, past], api_name=False)
-        app.load(preparing, None, [ready_note, ready_timer], api_name=False, queue=False)
-        ready_timer.tick(preparing, None, [ready_note, ready_timer], api_name=False, queue=False)
-        signout_btn.click(forget_browser, None, None, api_name=False).then(
+                                    history_table, trend, past], api_visibility="private")
+        app.load(preparing, None, [ready_note, ready_timer], api_visibility="private", queue=False)
+        ready_timer.tick(preparing, None, [ready_note, ready_timer], api_visibility="private",
+                         queue=False)
+        signout_btn.click(forget_browser, None, None, api_visibility="private").then(
             None, None, None, js=SIGN_OUT_JS)
-        persona.change(show_brief, persona, brief, api_name=False)
+        persona.change(show_brief, persona, brief, api_visibility="private")
         practice = [session_state, chat, mood, notice, send_btn]
         start_btn.click(start, persona, practice, api_name="start")
         new_btn.click(new_conversation, persona, practice, api_name="new_conversation")
@@ -280,12 +307,15 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
         # after a dropped connection, or to another replica) is stored once.
         send_inputs = [session_state, message, turn_id]
         send_btn.click(send, send_inputs, turn_outputs, api_name="send", js=NEW_TURN_ID_JS)
-        message.submit(send, send_inputs, turn_outputs, api_name=False, js=NEW_TURN_ID_JS)
-        hint_btn.click(hint, session_state, hint_box, api_name="hint")
+        message.submit(send, send_inputs, turn_outputs, api_visibility="private",
+                       js=NEW_TURN_ID_JS)
+        hint_btn.click(hint, [session_state, hint_state], [hint_box, hint_state], api_name="hint")
+        ask_btn.click(ask, question, answer, api_name="ask")
+        question.submit(ask, question, answer, api_visibility="private")
         end_btn.click(end, session_state,
                       [report_md, timeline, downloads, mood, send_btn, tabs], api_name="end")
         history_tab.select(history, None, [history_table, trend], api_name="history").then(
-            history_choices, None, past, api_name=False)
+            history_choices, None, past, api_visibility="private")
         open_btn.click(open_past, past, [past_report, past_review], api_name="open_past")
         resume_btn.click(resume_past, past, [*practice, tabs], api_name="resume")
         discard_btn.click(discard_past, past, [history_table, trend, past], api_name="discard")
@@ -295,6 +325,27 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
         my_assignments.start_btn.click(start_assignment, my_assignments.choice,
                                        [*practice, tabs], api_name="start_assignment")
         screens.wire()
+        scorer.wire()
+        outcomes.wire()
+        team_exercise.wire()
+        retry.wire(practice, tabs, practice_outputs)
+        history_tab.select(team_exercise.mine, None, my_exercises,
+                           api_name="my_exercise_replies")
 
     app.queue(default_concurrency_limit=8)
     return app
+
+
+def theme() -> gr.themes.Base:
+    """The Soft theme with text dark enough to read (WCAG AA contrast, checked with
+    axe-core in the browser test): its stock labels and buttons are too pale."""
+    return gr.themes.Soft().set(
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_text_color="white",
+        block_label_text_color="*primary_800",
+        block_title_text_color="*primary_800",
+        block_info_text_color="*neutral_700",
+        body_text_color_subdued="*neutral_600",
+        color_accent="*primary_700",
+    )

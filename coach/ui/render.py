@@ -17,18 +17,38 @@ CSS = """
 .chips {margin-top: 6px; display: flex; flex-wrap: wrap; gap: 4px;}
 .chip {display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 0.78em;
        font-weight: 600; border: 1px solid transparent;}
-.chip.code {background: #e8eefc; color: #1d3f91; border-color: #b8c8f2;}
-.chip.stance-outcomes {background: #e3f5e8; color: #14632f; border-color: #a9dcb8;}
-.chip.stance-neutral {background: #f1f1f1; color: #444; border-color: #d5d5d5;}
-.chip.stance-paperwork {background: #fdeaea; color: #8a1f1f; border-color: #f0b4b4;}
-.cue {font-size: 0.8em; opacity: 0.8; margin-top: 2px;}
+.chip.code {background: #e8eefc; color: #162f6e; border-color: #b8c8f2;}
+.chip.stance-outcomes {background: #e3f5e8; color: #0b4521; border-color: #a9dcb8;}
+.chip.stance-neutral {background: #f1f1f1; color: #333; border-color: #d5d5d5;}
+.chip.stance-paperwork {background: #fdeaea; color: #6e1414; border-color: #f0b4b4;}
+.cue {font-size: 0.8em; color: #3a3a3a; margin-top: 2px;}
+.tab-wrapper button.selected, button[role="tab"].selected {color: #1d3f91;}
 .mood-card {padding: 10px 12px; border-radius: 10px; border: 1px solid #ddd;}
 .mood-label {font-size: 1.15em; font-weight: 700;}
 .meter {height: 10px; background: #eee; border-radius: 6px; overflow: hidden; margin: 6px 0;}
 .meter > div {height: 100%; background: linear-gradient(90deg, #d9534f, #f0ad4e, #5cb85c);}
 .change-up {color: #14632f;} .change-down {color: #8a1f1f;}
 .notice {padding: 8px 12px; border-radius: 8px; background: #fff7e0; border: 1px solid #f0d890;}
+/* The report's tables: words wrap between words, never inside one ("Summar y"). */
+#report-md table {table-layout: auto; width: 100%;}
+#report-md th, #report-md td {word-break: normal !important; overflow-wrap: normal !important;
+       hyphens: none; white-space: normal;}
+#report-md td:nth-child(n+3), #report-md th {white-space: nowrap;}
+#report-md td:nth-child(2) {min-width: 16em;}
+#report-md .table-wrap, #report-md table {overflow-x: auto; display: block;}
 """
+
+ASK_INTRO = (
+    "Ask a question about outcomes-focused practice. The answer is built from the guidance "
+    "library and every sentence names where it comes from."
+)
+
+
+def escape_text(text: str) -> str:
+    """Text shown in a Markdown component exactly as written."""
+    from coach.text import escape_markdown
+
+    return escape_markdown(text)
 
 
 def _esc(text: str) -> str:

@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from coach.auth import COOKIE_NAME, Busy, SignInDesk
+from coach.exercises import ExerciseService
 from coach.service import CoachService, ServiceError
 from coach.store import User
 from coach.supervision import SupervisionService
@@ -126,6 +127,7 @@ def build_web(service: CoachService, desk: SignInDesk, blocks: gr.Blocks, *,
     web = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     scratch = scratch_dir or Path(tempfile.gettempdir())
     sup = SupervisionService(service)
+    exercises = ExerciseService(service)
 
     def user_of(request: Request) -> User | None:
         return desk.user_for(request.cookies.get(COOKIE_NAME))
@@ -171,9 +173,9 @@ def build_web(service: CoachService, desk: SignInDesk, blocks: gr.Blocks, *,
             if result.retry_after_s:
                 response.headers["Retry-After"] = str(int(result.retry_after_s + 0.999))
             return response
-        response = RedirectResponse("./", 303, headers=NO_STORE)
-        _set_cookie(response, request, result.cookie or "", int(desk.lifetime.total_seconds()))
-        return response
+        signed = RedirectResponse("./", 303, headers=NO_STORE)
+        _set_cookie(signed, request, result.cookie or "", int(desk.lifetime.total_seconds()))
+        return signed
 
     @web.post("/logout")
     async def logout(request: Request) -> Response:
@@ -244,6 +246,25 @@ def build_web(service: CoachService, desk: SignInDesk, blocks: gr.Blocks, *,
             headers["Content-Disposition"] = 'attachment; filename="team-dashboard.csv"'
         return Response(made[0], media_type=made[1], headers=headers)
 
+    def spread_file(user: User, exercise_id: int) -> bytes | None:
+        with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+            made = exercises.spread(user, exercise_id, Path(tmp) / "spread.png")
+            return made.read_bytes() if made else None
+
+    @web.get("/files/exercise/{exercise_id}/spread.png")
+    async def download_spread(request: Request, exercise_id: int) -> Response:
+        """An exercise's spread chart, for whoever may see its replies (coach.exercises)."""
+        user = await signed_in(request)
+        if user is None:
+            return Response("Please sign in.", 401, headers=NO_STORE)
+        try:
+            data = await anyio.to_thread.run_sync(spread_file, user, exercise_id)
+        except ServiceError:
+            return Response("Not found.", 404, headers=NO_STORE)
+        if data is None:
+            return Response("The replies are not shown yet.", 404, headers=NO_STORE)
+        return Response(data, media_type="image/png", headers=NO_STORE)
+
     @web.get("/files/trend.png")
     async def download_trend(request: Request) -> Response:
         user = await signed_in(request)
@@ -275,8 +296,8 @@ def serve(service: CoachService, host: str, port: int, *, sign_in_hours: float =
 
     import uvicorn
 
-    from coach.ui import supervisor
-    from coach.ui.app import build_app
+    from coach.ui import exercise, supervisor
+    from coach.ui.app import build_app, theme
     from coach.ui.render import CSS
 
     readiness = Readiness()
@@ -293,8 +314,9 @@ def serve(service: CoachService, host: str, port: int, *, sign_in_hours: float =
 
     desk = SignInDesk(service.store, hours=sign_in_hours)
     blocks = build_app(service, readiness)
-    web = build_web(service, desk, blocks, readiness=readiness, css=CSS + supervisor.CSS,
-                    theme=gr.themes.Soft(), scratch_dir=service.settings.data_dir)
+    web = build_web(service, desk, blocks, readiness=readiness,
+                    css=CSS + supervisor.CSS + exercise.CSS, theme=theme(),
+                    scratch_dir=service.settings.data_dir)
     # Warm up once the server is listening, so that building the index does not hold up
     # (on two cores, share the CPU with) getting the first page out.
     serving = web.router.lifespan_context

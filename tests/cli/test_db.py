@@ -32,7 +32,7 @@ def test_current_then_upgrade_a_database_from_before_migrations(
 
     code, out, _ = run(capsys, "current")
     assert code == 0
-    assert "written before schema migrations (counts as revision 0001); the latest is 0004" in out
+    assert "written before schema migrations (counts as revision 0001); the latest is 0005" in out
     assert "coach db upgrade" in out
     with sqlite3.connect(db) as conn:  # looking changed nothing
         assert not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchall()
@@ -40,23 +40,23 @@ def test_current_then_upgrade_a_database_from_before_migrations(
 
     code, out, _ = run(capsys, "upgrade")
     assert code == 0
-    assert "upgraded from revision 0001 to 0004 (ran 0002, 0003, 0004)" in out
+    assert "upgraded from revision 0001 to 0005 (ran 0002, 0003, 0004, 0005)" in out
     (backup,) = data_dir.glob("coach.db.backup-0001-*")
     assert f"kept in {backup}" in out
 
-    assert run(capsys, "current")[:2] == (0, f"sqlite:///{db}: revision 0004 (the latest).\n")
+    assert run(capsys, "current")[:2] == (0, f"sqlite:///{db}: revision 0005 (the latest).\n")
     code, out, _ = run(capsys, "upgrade")
-    assert (code, out) == (0, f"sqlite:///{db}: already at the latest revision, 0004.\n")
+    assert (code, out) == (0, f"sqlite:///{db}: already at the latest revision, 0005.\n")
     assert len(list(data_dir.glob("coach.db.backup-*"))) == 1
 
 
 def test_a_new_database(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "current")
-    assert code == 0 and "no database yet; it is created at revision 0004" in out
+    assert code == 0 and "no database yet; it is created at revision 0005" in out
     assert not (data_dir / "coach.db").exists()  # looking does not create it
 
     code, out, _ = run(capsys, "upgrade")
-    assert (code, out) == (0, f"sqlite:///{data_dir / 'coach.db'}: created at revision 0004.\n")
+    assert (code, out) == (0, f"sqlite:///{data_dir / 'coach.db'}: created at revision 0005.\n")
     assert list(data_dir.glob("coach.db.backup-*")) == []
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from coach.coaching._feedback import ExemplarIndex, Hint, hint_for, person_cues, turn_feedback
+from coach.coaching._feedback import ExemplarIndex, Hint, hint_for, person_cues
+from coach.coaching._turn import turn_feedback
 from coach.coding._vocabulary import CodeResult, SentenceCode
 from coach.retrieval import KnowledgeBase, guidance_search
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, Settings

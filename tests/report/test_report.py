@@ -232,6 +232,19 @@ def test_a_weak_session_still_gets_two_strengths(search) -> None:
     _assert_quoted_from_corpus(report)
 
 
+def test_a_paperwork_led_reply_is_never_held_up_as_the_one_to_build_on(search) -> None:
+    turns = session([("open_question", "paperwork"), ("confront", "paperwork"),
+                     ("closed_question", "paperwork")])
+    report = build_report("Mr Britton", turns, [], search, 0.3)
+    assert [p.rule for p in report.strengths] == ["practised", "saw_the_reactions"]
+    assert "Mr Britton reacted" in report.strengths[1].text
+    assert not any("reply 1" in p.text for p in report.strengths)
+    # One neutral reply among them is the one named.
+    turns = session([("open_question", "paperwork"), ("reflection_simple", "neutral")])
+    report = build_report("Mr Britton", turns, [], search, 0.3)
+    assert report.strengths[0].rule == "best_reply" and "turn 2" in report.strengths[0].text
+
+
 @pytest.mark.parametrize("how", ["none", "empty", "failing"])
 def test_without_guidance_the_points_stand_uncited_with_a_note(how: str) -> None:
     def failing(_q: str) -> list[Passage]:

@@ -33,9 +33,9 @@ from coach.store._schema import Base, TurnRow
 from tests.store import legacy_v1
 from tests.store.conversations import conversation, opening_state
 
-HEAD = "0004"
+HEAD = "0005"
 # Every revision a new database runs, oldest first.
-ALL = ("0001", "0002", "0003", "0004")
+ALL = ("0001", "0002", "0003", "0004", "0005")
 PASSWORD = "correct horse"
 T0 = datetime(2025, 3, 4, 9, 30, tzinfo=UTC)
 
@@ -227,16 +227,17 @@ def test_a_database_at_0002_with_data_gains_supervision_and_loses_nothing(db_url
     assert len(before["turns"]) == 16
 
     with Store(db_url, password_rounds=4) as store:
-        assert (store.migration.before, store.migration.applied) == ("0002", ("0003", "0004"))
+        assert (store.migration.before, store.migration.applied) == ("0002", ("0003", "0004", "0005"))
         after = {t: _rows(store.engine, t) for t in before}
-        # Every row as it was; sessions gain only an empty assignment link (and turns,
-        # in 0004, an empty browser turn id).
+        # Every row as it was; sessions gain only an empty assignment link (0003) and an
+        # empty rewind link (0005), turns an empty browser turn id (0004).
         assert after["users"] == before["users"]
         assert [_without_turn_id(r) for r in after["turns"]] == before["turns"]
         assert after["coach_meta"] == before["coach_meta"]
-        assert [{k: v for k, v in r.items() if k != "assignment_id"}
+        added = ("assignment_id", "parent_id", "branched_at")
+        assert [{k: v for k, v in r.items() if k not in added}
                 for r in after["practice_sessions"]] == before["practice_sessions"]
-        assert {r["assignment_id"] for r in after["practice_sessions"]} == {None}
+        assert {r[k] for r in after["practice_sessions"] for k in added} == {None}
         assert {"teams", "team_members", "assignments", "assignment_assignees", "overrides",
                 "comments", "supervision_notes"} <= tables(store.engine)
         # The new role and tables work on the upgraded data.
@@ -286,15 +287,19 @@ def test_a_database_at_0003_with_data_gains_sign_in_and_loses_nothing(db_url: st
                      {"s": session_id, "bob": ids["bob"], **now})
         conn.execute(text("INSERT INTO supervision_notes VALUES (:s, :bob, 'a', 'b', 'c', 'd', :at)"),
                      {"s": session_id, "bob": ids["bob"], **now})
-    kept = ("users", "practice_sessions", "coach_meta", *SUPERVISION_TABLES)
-    before = {t: _rows(engine, t) for t in (*kept, "turns")}
+    kept = ("users", "coach_meta", *SUPERVISION_TABLES)
+    before = {t: _rows(engine, t) for t in (*kept, "practice_sessions", "turns")}
     assert all(before[t] for t in SUPERVISION_TABLES)
 
     with Store(db_url, password_rounds=4) as store:
-        assert (store.migration.before, store.migration.applied) == ("0003", ("0004",))
+        assert (store.migration.before, store.migration.applied) == ("0003", ("0004", "0005"))
         after = {t: _rows(store.engine, t) for t in before}
-        # Every row of every table as it was; turns gain only an empty browser turn id.
+        # Every row of every table as it was; turns gain only an empty browser turn id
+        # (0004), sessions only an empty rewind link (0005).
         assert {t: after[t] for t in kept} == {t: before[t] for t in kept}
+        rewind = ("parent_id", "branched_at")
+        assert [{k: v for k, v in r.items() if k not in rewind}
+                for r in after["practice_sessions"]] == before["practice_sessions"]
         assert [_without_turn_id(r) for r in after["turns"]] == before["turns"]
         assert {r["client_turn_id"] for r in after["turns"]} == {None}
         assert {"sign_in_sessions", "sign_in_attempts"} <= tables(store.engine)
@@ -431,7 +436,7 @@ def test_the_migrations_ship_as_package_data() -> None:
     needed = {p for p in migrate.MIGRATIONS.rglob("*")
               if p.is_file() and "__pycache__" not in p.parts}
     assert {p.name for p in needed} >= {"env.py", "0001_initial_schema.py", "0002_compact_turn_states.py",
-                                       "0003_supervision.py", "0004_sign_in.py"}
+                                       "0003_supervision.py", "0004_sign_in.py", "0005_exercises.py"}
     assert needed <= shipped, sorted(str(p) for p in needed - shipped)
 
 

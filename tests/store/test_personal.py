@@ -118,7 +118,7 @@ def test_an_export_covers_teams_assignments_and_reviews(store: Store) -> None:
     ffion = export_user(store, "ffion")
     assert [a["goal"] for a in ffion["held"]["assignments"]] == ["Reflect when Debs is angry"]
     assert [m["kind"] for m in ffion["held"]["team_members"]] == ["lead"]
-    assert ffion["kept_when_deleted"] == ["assignments", "comments", "overrides",
+    assert ffion["kept_when_deleted"] == ["assignments", "comments", "exercises", "overrides",
                                           "supervision_notes"]
 
 
@@ -151,6 +151,45 @@ def test_a_trainees_purge_takes_the_reviews_of_her_sessions_and_her_memberships(
     for table in ("overrides", "comments", "supervision_notes", "assignment_assignees"):
         assert _count(store, table) == 0, table
     assert _count(store, "team_members") == 1 and _count(store, "assignments") == 1  # ffion's
+
+
+def _exercise(store: Store) -> int:
+    """ffion opens a moment for the team; elin answers it, and records outcome statements
+    after her session."""
+    elin, ffion = (store.get_user_by_name(n).id for n in ("elin", "ffion"))  # type: ignore[union-attr]
+    team = store.create_team("North", [ffion])
+    store.set_members(team.id, [elin], "member")
+    exercise = store.create_exercise(team.id, ffion, "Take him into care", {"persona": "debs"},
+                                     anonymous=False)
+    store.add_exercise_reply(exercise.id, elin, "elin: you sound worn out", {"code": "other"})
+    store.replace_statements(store.list_sessions(elin)[0].id,
+                             [("I want Megan to feel safe", "outcome")])
+    return exercise.id
+
+
+def test_exercise_replies_and_outcome_statements_are_the_persons_too(store: Store) -> None:
+    _exercise(store)
+    elin = export_user(store, "elin")["held"]
+    assert [r["text"] for r in elin["exercise_replies"]] == ["elin: you sound worn out"]
+    assert [s["text"] for s in elin["outcome_statements"]] == ["I want Megan to feel safe"]
+    assert [e["title"] for e in export_user(store, "ffion")["held"]["exercises"]] == [
+        "Take him into care"]
+    counts = purge_user(store, "elin")
+    assert counts["exercise_replies"] == counts["outcome_statements"] == 1
+    assert _count(store, "exercise_replies") == _count(store, "outcome_statements") == 0
+    assert _count(store, "exercises") == 1  # the supervisor's exercise stays
+
+
+def test_an_exercise_a_supervisor_opened_stays_under_deleted_user(store: Store) -> None:
+    exercise = _exercise(store)
+    counts = purge_user(store, "ffion")
+    assert counts["exercises"] == 1
+    assert store.get_exercise(exercise).title == "Take him into care"
+    assert [r.text for r in store.exercise_replies(exercise)] == ["elin: you sound worn out"]
+    with store.engine.connect() as db:
+        opened_by = db.execute(text("SELECT u.username FROM exercises e "
+                                    "JOIN users u ON u.id = e.opened_by")).scalar_one()
+    assert opened_by == DELETED_USER
 
 
 def test_the_cli_exports_and_deletes_with_purge_only(

@@ -117,3 +117,21 @@ def signed_in_client(url: str, username: str, password: str) -> Any:
     cookie = sign_in_cookie(url, username, password)
     assert cookie, f"{username} could not sign in"
     return Client(url, verbose=False, headers={"Cookie": cookie}, download_files=False)
+
+
+def call_status(url: str, api: str, args: list[Any], cookie: str | None = None) -> int:
+    """The HTTP status of calling a Gradio endpoint straight, as a script without the
+    page would (e.g. with no sign-in cookie at all)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/gradio_api/call/{api.lstrip('/')}",
+        data=json.dumps({"data": args}).encode(),
+        headers={"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {})})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)

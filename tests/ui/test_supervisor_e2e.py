@@ -26,8 +26,8 @@ from gradio_client import Client
 from coach.service import CoachService
 from coach.settings import Settings
 from coach.store import Store
+from tests.support import axe
 from tests.support.apprunner import (
-    PROJECT_ROOT,
     RunningApp,
     seed_data_dir,
     sign_in_cookie,
@@ -41,22 +41,12 @@ PASSWORD = "a-good-password"
 LINES = ["What's been happening for you, from your side?", "Why did the police come out?",
          "It sounds like Saturday was really frightening.", "You rang them yourself. That took courage."]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-AXE = PROJECT_ROOT / ".cache" / "axe-core" / "axe.min.js"
 SCREENS_COPY = Path("/tmp/outcomes-screens")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-dev-shm-usage",
 ]
-# Serious or critical axe findings inside Gradio's own widgets, which the project cannot
-# change: (rule id, CSS fragment of the node it is reported on, why it is accepted).
-GRADIO_OWN = (
-    ("button-name", "image-frame", "Gradio's image viewer wraps the picture in a button "
-                                   "with no name of its own (the image's label names it)"),
-    ("target-size", "icon-button", "Gradio's image toolbar icons (full screen, download, share)"),
-    ("target-size", "download-link", "the download link in the same Gradio toolbar"),
-)
-
 
 @dataclass
 class Seeded:
@@ -121,12 +111,18 @@ def test_not_signed_in_nothing_is_served(seeded: Seeded) -> None:
              ("/assign", ("debs", "North", [], "goal", "", "")),
              ("/dashboard", ("North",)), ("/open_past", (seeded.session,)),
              ("/my_assignments", ()), ("/start_assignment", (seeded.assignment,)),
-             ("/history", ())]
+             ("/history", ()), ("/ask", ("What is a personal outcome?",)),
+             ("/exercise_overview", ()), ("/show_exercise", (1,)),
+             ("/answer_exercise", (1, "hello")), ("/my_exercise_replies", ()),
+             ("/check_statements", ("I want to walk again",)), ("/deal_sort", ()),
+             ("/recorded_outcomes", (seeded.session,)), ("/rewind", (seeded.session, 1)),
+             ("/compare_branches", (seeded.session,)),
+             ("/score_file", (None, "", "Worker", "Person"))]
     for api, args in calls:
         url = f"{seeded.app.url}gradio_api/call{api}"
         assert _status(url, data={"data": list(args)}) == 401, api
     for path in ("files/dashboard/North.csv", "files/dashboard/North.png",
-                 f"files/report/{seeded.session}.md"):
+                 f"files/report/{seeded.session}.md", "files/exercise/1/spread.png"):
         assert _status(seeded.app.url + path) == 401, path
 
 
@@ -139,6 +135,8 @@ def test_roles_are_kept_apart_through_the_web_api(seeded: Seeded) -> None:
         bob.predict("North", api_name="/dashboard")
     with pytest.raises(Exception, match="could not be found"):
         bob.predict(seeded.session, api_name="/open_past")
+    # Anyone signed in may ask the guidance; the answer is cited.
+    assert "[1]" in bob.predict("How do I summarise in an empowering way?", api_name="/ask")
     # A supervisor of the other team.
     sam = _client(seeded.app, "sam")
     with pytest.raises(Exception, match="could not be found"):
@@ -216,7 +214,7 @@ def test_screens_in_chromium_with_screenshots(seeded: Seeded, tmp_path: Path) ->
         trainee = sign_in("ann")
         expect(trainee.locator("#my-assignments")).to_contain_text("Overdue", timeout=20_000)
         trainee.screenshot(path=str(shots / "trainee-assignments.png"), full_page=True)
-        found["trainee assignments"] = _axe(trainee)
+        found["trainee assignments"] = axe.serious_violations(trainee, "trainee assignments")
         expect(trainee.get_by_role("tab", name="Supervise")).to_have_count(0)
 
         page = sign_in("nia")
@@ -237,7 +235,7 @@ def test_screens_in_chromium_with_screenshots(seeded: Seeded, tmp_path: Path) ->
         page.locator("#comment-btn").click()
         expect(page.locator("#review")).to_contain_text("stayed with her fear", timeout=20_000)
         page.screenshot(path=str(shots / "review.png"), full_page=True)
-        found["review"] = _axe(page)
+        found["review"] = axe.serious_violations(page, "review")
 
         page.get_by_role("tab", name="Dashboard").click()
         page.locator("#dash-team input").click()
@@ -246,7 +244,7 @@ def test_screens_in_chromium_with_screenshots(seeded: Seeded, tmp_path: Path) ->
         expect(page.locator("#dash-plot img")).to_be_visible(timeout=30_000)
         expect(page.locator("#not-ratings")).to_contain_text("not performance ratings")
         page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
-        found["dashboard"] = _axe(page)
+        found["dashboard"] = axe.serious_violations(page, "dashboard")
         browser.close()
 
     SCREENS_COPY.mkdir(parents=True, exist_ok=True)
@@ -256,21 +254,3 @@ def test_screens_in_chromium_with_screenshots(seeded: Seeded, tmp_path: Path) ->
     (SCREENS_COPY / "axe-findings.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
     problems = {screen: v for screen, v in found.items() if v}
     assert not problems, problems
-
-
-def _axe(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """axe-core's serious and critical violations on the page, less Gradio's own listed
-    ones; nothing when axe-core has not been fetched (``make axe``)."""
-    if not AXE.is_file():
-        return []
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("""async () => (await axe.run(document, {
-        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']}})).violations
-        .filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => ({id: v.id, nodes: v.nodes.map(n => n.html + ' ' + n.target.join(' '))}))""")
-    left = []
-    for violation in result:
-        nodes = [n for n in violation["nodes"]
-                 if not any(rule == violation["id"] and where in n for rule, where, _ in GRADIO_OWN)]
-        left += [f"{violation['id']}: {n[:400]}" for n in nodes]
-    return left
