@@ -68,7 +68,9 @@ class RewindService:
         else:
             # Back to the start: the same person, the same opening, no replies yet.
             engine = self.service.engine(session.persona_id)
-            state = engine.start(seed=PersonaState.from_dict(session.state).seed)
+            original = PersonaState.from_dict(session.state)
+            # The lines the trainee had heard before the original steer its opening too.
+            state = engine.start(seed=original.seed, recent_lines=original.avoid_lines)
             if engine.opening(state) != session.opening:
                 raise ServiceError("This conversation cannot be started again from its "
                                    "opening; go back to a later reply.")
