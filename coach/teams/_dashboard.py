@@ -171,6 +171,8 @@ def dashboard_png(rows: Sequence[DashboardRow], levels: dict[str, tuple[float, f
         if weekly:
             ax.plot(*zip(*weekly, strict=True), color="black", linestyle="--", linewidth=1.2,
                     label="team (weekly mean)")
+        if "(%)" in label:  # a share reads against its whole range, not a zoom on 0
+            ax.set_ylim(-3, 103)
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
