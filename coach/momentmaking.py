@@ -12,13 +12,12 @@ Who may see a session is the practice room's own rule (``CoachService._visible``
 
 from __future__ import annotations
 
-import re
-
 from coach.moments import Moment, MomentError, Reaction, get_moment
 from coach.roleplay import PersonaState
 from coach.service import CoachService, NotAllowed, ServiceError
 from coach.store import User
 from coach.teams import supervises
+from coach.text import session_slug
 
 
 class MomentService:
@@ -74,7 +73,7 @@ class MomentService:
                                  history=[after_first.history[0]])
         else:
             state = self.service.state_after(user, session_id, turn - 2)
-        slug = re.sub(r"[^a-z0-9]+", "_", session_id.lower()).strip("_")[:12] or "session"
+        slug = session_slug(session_id)
         try:
             return Moment.from_state(
                 card, state, id=f"{card.id}_{slug}_turn_{turn}",

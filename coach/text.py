@@ -87,6 +87,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&$@])")
 _AUTOLINK = re.compile(r"(?i)\b(https?|ftp)(://)|\b(www)(\.)")
 
 
+def session_slug(session_id: str) -> str:
+    """The short form of a session id that names a moment made from that session (and
+    lets a purge find such moments again)."""
+    return re.sub(r"[^a-z0-9]+", "_", session_id.lower()).strip("_")[:12] or "session"
+
+
 def escape_markdown(text: str, limit: int | None = None) -> str:
     """User text on one line, with Markdown and HTML characters made literal: no
     markup, images, links or LaTeX can come out of it."""

@@ -179,3 +179,27 @@ def test_a_member_who_leaves_the_team_no_longer_sees_its_exercises(
             ex.view(people.dan, view.id)
     finally:
         sup.join_team(CONSOLE, "South", ["dan"])
+
+
+def test_a_purged_trainee_s_words_leave_the_exercises_made_from_their_session(
+        ex: ExerciseService, people: People) -> None:
+    from coach.store import purge_user
+
+    sup = SupervisionService(ex.service)
+    eve = sup.add_user(CONSOLE, "eve", "trainee", "a-good-password", "Eve")[0]
+    sup.join_team(CONSOLE, "North", ["eve"])
+    session = ex.service.start_session(eve, "debs", resume=False)
+    ex.service.take_turn(eve, session.id, "Eve's own words about her week, Debs?")
+    ex.service.take_turn(eve, session.id, "It sounds like it's been a hard week.")
+    opened = ex.open(people.lead, "North", session_id=session.id, turn=2)
+    curated = ex.open(people.lead, "North", moment_id=MOMENT)
+
+    counts = purge_user(ex.store, "eve")
+
+    assert counts["exercise_moments_redacted"] == 1
+    kept = ex.store.get_exercise(opened.id).moment
+    said = {(s["speaker"], s["text"]) for s in kept["conversation"]}
+    assert not any("Eve's own words" in text for _, text in said)
+    assert ("worker", "[removed: this trainee's account was deleted]") in said
+    assert kept["last_words"] == opened.last_words  # the person's words stay
+    assert ex.store.get_exercise(curated.id).moment == get_moment(MOMENT).model_dump(mode="json")

@@ -18,9 +18,10 @@ from sqlalchemy import MetaData, Table, delete, insert, inspect, select, update
 
 from coach.store._engine import changed
 from coach.store._errors import StoreError, UserNotFound
-from coach.store._schema import Base, UserRow, utcnow
+from coach.store._schema import Base, SessionRow, UserRow, utcnow
 from coach.store._store import Store
 from coach.store.accounts import normalise_username
+from coach.text import session_slug
 
 DELETED_USER = "deleted-user"
 
@@ -137,6 +138,9 @@ def purge_user(store: Store, username: str) -> dict[str, int]:
             raise StoreError("The deleted-user account holds other people's history; it "
                              "cannot itself be deleted.")
         stand_in = _deleted_user_id(db) if any(h.keep for h in HOLDINGS) else None
+        redacted = _redact_moments(db, user)
+        if redacted:
+            counts["exercise_moments_redacted"] = redacted
         for holding in HOLDINGS:  # children before parents: the order of HOLDINGS
             table = _table(db, holding.table)
             if table is None:
@@ -152,6 +156,30 @@ def purge_user(store: Store, username: str) -> dict[str, int]:
         db.execute(delete(UserRow).where(UserRow.id == user.id))
         counts["users"] = 1
     return counts
+
+
+REDACTED = "[removed: this trainee's account was deleted]"
+
+
+def _redact_moments(db: Any, user: UserRow) -> int:
+    """A supervisor may have opened a turn of this person's session as a team exercise:
+    the exercise stays the team's, but the person's own lines in it go."""
+    exercises = _table(db, "exercises")
+    if exercises is None:
+        return 0
+    slugs = {session_slug(sid) for sid in db.scalars(
+        select(SessionRow.id).where(SessionRow.user_id == user.id))}
+    done = 0
+    for exercise_id, moment in db.execute(select(exercises.c.id, exercises.c.moment)).all():
+        if not isinstance(moment, dict) or not any(
+                f"_{slug}_turn_" in str(moment.get("id", "")) for slug in slugs):
+            continue
+        conversation = [dict(said, text=REDACTED) if said.get("speaker") == "worker" else said
+                        for said in moment.get("conversation", [])]
+        db.execute(update(exercises).where(exercises.c.id == exercise_id)
+                   .values(moment={**moment, "conversation": conversation}))
+        done += 1
+    return done
 
 
 def _deleted_user_id(db: Any) -> int:
