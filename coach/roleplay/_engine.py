@@ -289,7 +289,8 @@ class RoleplayEngine:
             # A line written about what was asked, from a neighbouring bank, beats a
             # general one in the right temper ("Who comes in?" → the carers, twice a day).
             subject = self.index.best_subject_line(
-                mood, unlocked=unlocked, used=used, vector=query, avoid=avoid_set
+                mood, unlocked=unlocked, used=used, vector=query, avoid=avoid_set,
+                act=decision.act,
             )
             if subject and (key is None or subject[1] > (best or 0.0) + SUBJECT_MARGIN):
                 key, best = subject

@@ -168,6 +168,19 @@ def test_a_reflection_opens_debs_up_and_a_threat_closes_her_down(moments, reacto
     assert heard.reply and threat.reply and heard.reply != threat.reply
 
 
+def test_a_kind_question_is_not_answered_in_a_colder_temper_than_the_person_is_in(
+        moments, reactor) -> None:
+    # Debs warms to a curious question about Llyr: she answers it guardedly, not with
+    # the outburst kept for being threatened ("Fine, take him into care then …").
+    asked = reactor.react(moments[INTO_CARE],
+                          "What would help things feel calmer at home for you and Llyr?")
+    threatened = reactor.react(moments[INTO_CARE],
+                               "If this happens again we will have to start care proceedings.")
+    assert asked.receptivity_change > 0 and asked.act != "defend"
+    assert "take him into care" not in asked.reply
+    assert threatened.act == "defend" and "take him into care" in threatened.reply
+
+
 def test_a_reply_on_an_unlockable_topic_reports_what_it_unlocks(moments, reactor) -> None:
     moment = moments["debs_llyr_better_off"]
     reaction = reactor.react(
