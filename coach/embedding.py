@@ -31,10 +31,14 @@ class Embedder:
     model_id = "all-MiniLM-L6-v2-onnx-int8"
 
     def __init__(self, threads: int | None = None) -> None:
+        self._load(*minilm_files(), threads)
+
+    def _load(self, model_path: Path, tokenizer_path: Path, threads: int | None) -> None:
+        """The tokenizer and the ONNX session of a sentence encoder (subclasses bring
+        their own files)."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        model_path, tokenizer_path = minilm_files()
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
         self._tokenizer.no_padding()

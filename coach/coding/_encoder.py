@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from functools import lru_cache
 from pathlib import Path
 
-from coach.embedding import MAX_TOKENS, Embedder, get_embedder
+from coach.embedding import Embedder, get_embedder
 
 ENCODER_DIR = Path(__file__).resolve().parent / "encoder"
 ENCODER_FILE = "encoder.int8.onnx"
@@ -30,25 +29,10 @@ class CodingEncoder(Embedder):
     L2-normalised, padded per batch)."""
 
     def __init__(self, directory: Path = ENCODER_DIR, threads: int | None = None) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        model_path = directory / ENCODER_FILE
         meta = json.loads((directory / "encoder.json").read_text(encoding="utf-8"))
         self.meta = meta
         self.model_id = f"coder-encoder-{meta['onnx_sha256'][:12]}"
-        self._tokenizer = Tokenizer.from_file(str(directory / TOKENIZER_FILE))
-        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = threads
-        self._session = ort.InferenceSession(str(model_path), options,
-                                             providers=["CPUExecutionProvider"])
-        self._input_names = {i.name for i in self._session.get_inputs()}
-        self._lock = threading.Lock()
+        self._load(directory / ENCODER_FILE, directory / TOKENIZER_FILE, threads)
 
 
 def encoder_available(directory: Path = ENCODER_DIR) -> bool:

@@ -34,7 +34,7 @@ from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from coach.roleplay import Mood, PersonaCard, PersonaState, Stage, load_personas, phrase_pattern
 from coach.settings import DEFAULT_KNOWLEDGE_DIR
-from coach.strict import Strict
+from coach.strict import Strict, load_named_file
 
 _ID = r"^[a-z][a-z0-9_]*$"
 # The person's words in a verbatim moment: long enough for any one turn, short enough
@@ -232,30 +232,11 @@ def _first_error(exc: Exception) -> str:
     return str(exc)
 
 
-def _format_errors(path: Path, exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
-        lines.append(f"{path}: field {loc or '(top level)'}: {err['msg']}")
-    return "\n".join(lines)
-
-
 def load_moment(path: Path, personas: Mapping[str, PersonaCard]) -> Moment:
     """Load and validate one moment file against the persona cards; ``MomentError``
     names the file and the field."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise MomentError(f"{path}: cannot read moment: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise MomentError(f"{path}: a moment must be a mapping, got {type(raw).__name__}")
-    try:
-        moment = Moment.model_validate(raw)
-    except ValidationError as exc:
-        raise MomentError(_format_errors(path, exc)) from exc
-    if moment.id != path.stem:
-        raise MomentError(f"{path}: field id: {moment.id!r} does not match the file name {path.stem!r}")
+    moment = load_named_file(path, Moment, "moment", MomentError)
     card = personas.get(moment.persona)
     if card is None:
         raise MomentError(

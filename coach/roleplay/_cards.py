@@ -23,16 +23,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BeforeValidator,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from coach.strict import Strict
+from coach.strict import Strict, load_named_file
 
 Mood = Literal["shut_down", "guarded", "warming", "open"]
 MOODS: tuple[Mood, ...] = ("shut_down", "guarded", "warming", "open")
@@ -330,30 +328,9 @@ class PersonaCard(Strict):
         return tuple(dict.fromkeys(p for p in phrases if p))
 
 
-def _format_errors(path: Path, exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
-        lines.append(f"{path}: field {loc or '(top level)'}: {err['msg']}")
-    return "\n".join(lines)
-
-
 def load_card(path: Path) -> PersonaCard:
     """Load and validate one card; ``PersonaError`` names the file and the field."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PersonaError(f"{path}: cannot read persona card: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise PersonaError(f"{path}: a persona card must be a mapping, got {type(raw).__name__}")
-    try:
-        card = PersonaCard.model_validate(raw)
-    except ValidationError as exc:
-        raise PersonaError(_format_errors(path, exc)) from exc
-    if card.id != path.stem:
-        raise PersonaError(f"{path}: field id: {card.id!r} does not match the file name {path.stem!r}")
-    return card
+    return load_named_file(path, PersonaCard, "persona card", PersonaError)
 
 
 def load_personas(directory: Path) -> dict[str, PersonaCard]:

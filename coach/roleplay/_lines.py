@@ -222,20 +222,14 @@ class CardIndex:
         avoid: Collection[str] = (),
         act: str = "answer",
     ) -> tuple[str, float] | None:
-        """The unused surface line written about a particular subject (one with an
-        ``about``) that best answers what was said, from any bank the person answers
-        from, with its score (mood penalties included). A defensive outburst only when
-        the person has decided to defend themselves: one who has chosen to answer a kind
-        question does not answer it in a colder temper than they are in ("Fine, take him
-        into care then" from a guarded Debs); a firm guarded line still may."""
-
-        def in_temper(e: LineEntry) -> bool:
-            return (act == "defend" or e.bank != "defend" or e.mood == "any"
-                    or MOODS.index(e.mood) >= MOODS.index(mood))
-
+        """The unused line about a subject (one with an ``about``) that best answers what
+        was said, from any bank the person answers from, with its score; unless they
+        defend themselves, no defensive line colder than their mood."""
         keys = self._fresh([
             e.key for e in self.entries
-            if e.about and e.bank in SUBJECT_BANKS and in_temper(e) and e.key not in used
+            if e.about and e.bank in SUBJECT_BANKS and e.key not in used
+            and (act == "defend" or e.bank != "defend" or e.mood == "any"
+                 or MOODS.index(e.mood) >= MOODS.index(mood))
             and set(e.needs) <= set(unlocked)
         ], avoid)
         if not keys:

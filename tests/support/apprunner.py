@@ -119,19 +119,25 @@ def signed_in_client(url: str, username: str, password: str) -> Any:
     return Client(url, verbose=False, headers={"Cookie": cookie}, download_files=False)
 
 
-def call_status(url: str, api: str, args: list[Any], cookie: str | None = None) -> int:
-    """The HTTP status of calling a Gradio endpoint straight, as a script without the
-    page would (e.g. with no sign-in cookie at all)."""
+def fetch(url: str, cookie: str | None = None, data: Any = None) -> tuple[int, bytes]:
+    """GET ``url`` (POST ``data`` as JSON when given) as a browser or a script would,
+    with the sign-in cookie when given; the status and the body, errors included."""
     import json
     import urllib.error
     import urllib.request
 
     request = urllib.request.Request(
-        f"{url.rstrip('/')}/gradio_api/call/{api.lstrip('/')}",
-        data=json.dumps({"data": args}).encode(),
+        url, data=json.dumps(data).encode() if data is not None else None,
         headers={"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {})})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
-            return int(response.status)
+            return int(response.status), response.read()
     except urllib.error.HTTPError as exc:
-        return int(exc.code)
+        return int(exc.code), exc.read()
+
+
+def call_status(url: str, api: str, args: list[Any], cookie: str | None = None) -> int:
+    """The HTTP status of calling a Gradio endpoint straight, as a script without the
+    page would (e.g. with no sign-in cookie at all)."""
+    return fetch(f"{url.rstrip('/')}/gradio_api/call/{api.lstrip('/')}", cookie,
+                 {"data": args})[0]

@@ -15,6 +15,7 @@ from coach.store import Store
 from tests.support.apprunner import (
     RunningApp,
     add_user,
+    fetch,
     seed_data_dir,
     sign_in_cookie,
     signed_in_client,
@@ -54,15 +55,7 @@ def _client(app: RunningApp, user: str = "dawn", password: str = "practise-well-
 
 def _get(app: RunningApp, path: str, cookie: str | None) -> tuple[int, bytes]:
     """GET a path of the app as a browser with (or without) a sign-in cookie."""
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(app.url + path, headers={"Cookie": cookie} if cookie else {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
+    return fetch(app.url + path, cookie)
 
 
 def _text(message: dict) -> str:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,7 @@ from coach.store import Store
 from tests.support.apprunner import (
     RunningApp,
     call_status,
+    fetch,
     seed_data_dir,
     sign_in_cookie,
     signed_in_client,
@@ -90,12 +89,8 @@ def _client(app: RunningApp, user: str) -> Client:
 
 
 def _get(app: RunningApp, path: str, cookie: str | None) -> tuple[int, bytes]:
-    request = urllib.request.Request(app.url + path, headers={"Cookie": cookie} if cookie else {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return int(response.status), response.read()
-    except urllib.error.HTTPError as exc:
-        return int(exc.code), exc.read()
+    """GET a path of the app as a browser with (or without) a sign-in cookie."""
+    return fetch(app.url + path, cookie)
 
 
 def _exercise_id(moment_html: str) -> int:

@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -29,6 +27,7 @@ from coach.store import Store
 from tests.support import axe
 from tests.support.apprunner import (
     RunningApp,
+    fetch,
     seed_data_dir,
     sign_in_cookie,
     signed_in_client,
@@ -91,14 +90,7 @@ def _client(app: RunningApp, user: str) -> Client:
 
 
 def _status(url: str, cookie: str | None = None, data: dict[str, Any] | None = None) -> int:
-    request = urllib.request.Request(
-        url, data=json.dumps(data).encode() if data is not None else None,
-        headers={"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {})})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+    return fetch(url, cookie, data)[0]
 
 
 def test_not_signed_in_nothing_is_served(seeded: Seeded) -> None:
