@@ -7,8 +7,6 @@ only drives it and never downloads a browser of its own.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +14,8 @@ import pytest
 
 from tests.support import axe
 from tests.support.apprunner import PROJECT_ROOT, RunningApp, add_user, seed_data_dir, start_app
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, need_chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = PROJECT_ROOT / "screenshots"
 # Words in the report's tables that the browser broke across lines ("Summar y").
 BROKEN_WORDS = """() => {
@@ -40,16 +38,7 @@ BROKEN_WORDS = """() => {
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("CI"):
-        raise RuntimeError("Chromium is missing on CI: .ci/run should have installed it")
-    pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
-
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]
+need_chromium(module_level=True)
 
 
 @pytest.fixture(scope="module")

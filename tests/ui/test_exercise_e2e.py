@@ -9,7 +9,6 @@ One launch serves every test here. The screenshot is copied to /tmp/outcomes-scr
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from tests.support.apprunner import (
     signed_in_client,
     start_app,
 )
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENS_COPY, need_chromium
 from tests.support.scoring import EXAMPLES
 
 pytestmark = pytest.mark.slow
@@ -42,13 +42,6 @@ REPLIES = {
     "bob": "If this happens again we will have to start care proceedings. <b>Final</b> warning.",
     "cat": "What would help things feel calmer at home for you and Llyr?",
 }
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENS_COPY = Path("/tmp/outcomes-screens")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 
 @dataclass
@@ -210,10 +203,7 @@ def test_rewind_and_try_again_through_the_web_api(seeded: Seeded) -> None:
 
 @pytest.mark.browser
 def test_the_results_page_in_chromium(seeded: Seeded, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            raise RuntimeError("Chromium is missing on CI")
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    need_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     nia = _client(seeded.app, "nia")

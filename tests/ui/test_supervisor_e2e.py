@@ -10,7 +10,6 @@ copied to /tmp/outcomes-screens/ for a person to look at.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,19 +32,13 @@ from tests.support.apprunner import (
     signed_in_client,
     start_app,
 )
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENS_COPY, need_chromium
 
 pytestmark = pytest.mark.slow
 
 PASSWORD = "a-good-password"
 LINES = ["What's been happening for you, from your side?", "Why did the police come out?",
          "It sounds like Saturday was really frightening.", "You rang them yourself. That took courage."]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENS_COPY = Path("/tmp/outcomes-screens")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 @dataclass
 class Seeded:
@@ -182,10 +175,7 @@ def test_a_supervisor_reviews_overrides_and_comments(seeded: Seeded) -> None:
 
 @pytest.mark.browser
 def test_screens_in_chromium_with_screenshots(seeded: Seeded, tmp_path: Path) -> None:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            raise RuntimeError("Chromium is missing on CI")
-        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    need_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     shots = tmp_path / "screens"

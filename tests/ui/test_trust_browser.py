@@ -20,9 +20,10 @@ import pytest
 
 from coach.store import Store
 from tests.support.apprunner import RunningApp, add_user, free_port, seed_data_dir, start_app
-from tests.ui.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, need_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+need_chromium(module_level=True)
 
 A_WORDS = "Aardvark-Tuesday-Lighthouse"
 DRAFT = "an unsent draft about Zanzibar"
