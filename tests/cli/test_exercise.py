@@ -3,35 +3,14 @@ rules from the terminal, JSON on stdout, exit 2 for a refusal and 1 for a failur
 
 from __future__ import annotations
 
-import io
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
+from tests.cli.conftest import Run
 
-from coach import cli
-
-Run = Callable[..., tuple[int, str, str]]
 REPLIES = {"ann": "It sounds like you're worn out with it all.",
            "bob": "If this happens again we will have to look at care proceedings.",
            "cat": "What would help things feel calmer at home?"}
-
-
-@pytest.fixture
-def coach(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-          capsys: pytest.CaptureFixture[str]) -> Run:
-    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("COACH_DATABASE_URL", raising=False)
-
-    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_an_exercise_and_a_recording_from_the_terminal(coach: Run, tmp_path: Path) -> None:

@@ -3,34 +3,15 @@ supervisor would script it (exit 2 with a one-line reason for a refusal)."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from coach import cli
+from tests.cli.conftest import Run
 from tests.support.apprunner import seed_data_dir
 
-Run = Callable[..., tuple[int, str, str]]
 LINES = "What's been happening for you?\nIt sounds like you've been holding it all together.\n"
-
-
-@pytest.fixture
-def coach(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-          capsys: pytest.CaptureFixture[str]) -> Run:
-    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("COACH_DATABASE_URL", raising=False)
-
-    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        status = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run
 
 
 def test_list_show_and_react(coach: Run) -> None:

@@ -3,38 +3,17 @@ them: JSON on stdout, exit 2 with a one-line reason for a refusal, 1 for other f
 
 from __future__ import annotations
 
-import io
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from coach import cli
 from coach.coding import Moment
+from tests.cli.conftest import Run
 
 LINES = ["Hi Debs, thanks for letting me in. I know this isn't easy.",
          "Why did the police need to come out?",
          "It sounds like Saturday was really frightening for you and the kids.",
          "You rang the police yourself. That took courage."]
 
-Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def coach(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-          capsys: pytest.CaptureFixture[str]) -> Run:
-    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("COACH_DATABASE_URL", raising=False)
-
-    def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = cli.main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def _refused(result: tuple[int, str, str]) -> str:
