@@ -32,6 +32,14 @@ MAX_QUESTION_CHARS = 500
 MAX_SENTENCES = 4
 MIN_SIMILARITY = 0.2  # below this a sentence does not answer the question at all
 LEXICAL_WEIGHT = 0.05
+# Sentences about the document itself ("This tool defines outcomes …", "Each page
+# includes …") answer no question about practice.
+_ABOUT_THE_DOCUMENT = re.compile(
+    r"^\s*(?:(?:this|each|these|in this|the following)\s+(?:tool|toolkit|page|pages|section|"
+    r"booklet|guide|resource|resources|document|chapter|module|leaflet)s?\b"
+    r"|(?:try|complete|do) this (?:exercise|activity|quiz)\b|see (?:page|section|below|above)\b"
+    r"|.*\b(?:more information|useful downloads|can be found (?:at|on|in|as part)|website"
+    r"|click here)\b)", re.IGNORECASE)
 SAME_POINT = 0.7  # word overlap (Jaccard) at which two sentences make the same point
 _CITED = re.compile(r"\[(\d{1,2})\]")
 _TAGS = ("question", "passage", "passages")
@@ -85,7 +93,8 @@ class GuidanceAnswer:
 def _extractive(
     question: str, passages: Sequence[Passage], embedder: Any
 ) -> tuple[list[tuple[str, Passage]], np.ndarray | None]:
-    candidates = [(s, p) for p in passages for s in clean_sentences(p.text)]
+    candidates = [(s, p) for p in passages for s in clean_sentences(p.text)
+                  if not _ABOUT_THE_DOCUMENT.match(s)]
     if not candidates:
         return [], None
     vectors = embedder.embed([question] + [s for s, _ in candidates])

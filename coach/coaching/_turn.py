@@ -87,13 +87,18 @@ def turn_feedback(
     if cue and cue.lower().startswith(f"{label.lower()}: "):
         # "Open question: leaves room …" after the label "Open question" says it twice.
         cue = cue[len(label) + 2:]
-    if cue is None:
+    if coded.extra.get("uncodable") and coded.cues:
+        # Not coded (another language, an instruction to the system): say why, and no
+        # stock sentence about what a code this reply never got would do.
+        why = coded.cues[0].rstrip(".")
+        out = f"{why[0].upper()}{why[1:]}."
+    elif cue is None:
         out = f"{label} ({stance.lower()}): {about.text} {rubric.turn_feedback.stances[coded.stance]}"
     else:
         blame = cue.startswith("starting with")
         # The code's stock sentence only when it does not contradict what this reply did.
         stock = "" if blame else f" {about.text[0].upper()}{about.text[1:]}"
-        out = f"{label} ({stance.lower()}): {cue[0].upper()}{cue[1:]}.{stock}"
+        out = f"{label} ({stance.lower()}): {cue[0].upper()}{cue[1:].rstrip('.')}.{stock}"
     if reaction is not None:
         out += f" {_reaction_sentence(reaction)}"
     if search is not None:

@@ -94,8 +94,10 @@ def report_markdown(report: SessionReport, *, hidden_parts: bool = True) -> str:
     out += [f"- **{row.label}**: {row.explanation}" for row in report.indicators]
     out += [
         "",
-        "Each reply is counted once, by its main code. Thresholds follow the MITI "
-        "(Motivational Interviewing Treatment Integrity) fair and good levels where MITI sets them.",
+        "Counts follow MITI: every question, reflection and affirmation in a reply counts, "
+        "not only the reply's main code (a reply a supervisor has overridden counts once, as "
+        "the supervisor's code). Thresholds follow the MITI (Motivational Interviewing "
+        "Treatment Integrity) fair and good levels where MITI sets them.",
         "",
         "## Outcomes focus",
         "",

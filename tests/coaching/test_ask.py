@@ -30,6 +30,16 @@ def test_an_extractive_answer_quotes_clean_sentences_and_cites_each(search) -> N
     assert "[1]" in md and "**Sources**" in md and ".md" not in md
 
 
+def test_sentences_about_the_document_itself_are_not_answers(search) -> None:
+    # The guidance says "This tool defines outcomes …" and "More information … can be
+    # found as part of our Outcomes Triangle": true, but no answer to a practice question.
+    for question in ("What's the difference between an outcome and a service?",
+                     "How do I summarise in an empowering way?"):
+        said = " ".join(s for s, _ in ask_guidance(question, search, get_embedder()).sentences)
+        for meta in ("This tool", "Each page", "More information", "Try this exercise"):
+            assert meta not in said, (question, said)
+
+
 def test_a_question_is_required_and_kept_short(search) -> None:
     with pytest.raises(ValueError, match="Type a question"):
         ask_guidance("   ", search, get_embedder())

@@ -156,6 +156,15 @@ def test_turn_feedback_names_the_code_and_the_stance(search) -> None:
     assert "Guidance: “" in cited and ".md)" in cited
 
 
+def test_a_reply_that_was_not_coded_says_why_and_nothing_a_code_would_say() -> None:
+    from coach.coding import get_coder
+
+    polish = get_coder().code("Dziękuję, jak się pan czuje?")
+    said = turn_feedback(polish, text="Dziękuję, jak się pan czuje?")
+    assert said.startswith("Coding is English-only for now") and "stays in the conversation" in said
+    assert "keeps the conversation going" not in said and ".." not in said
+
+
 def test_exemplar_indexes_are_kept_for_a_bounded_number_of_directories(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
