@@ -40,6 +40,12 @@ def trend_png(reports: list[tuple[str, dict[str, Any]]], path: Path) -> Path | N
             ax.axhline(item["fair"] * scale, color="#f0ad4e", linestyle="--", linewidth=1, label="fair")
             ax.axhline(item["good"] * scale, color="#5cb85c", linestyle="--", linewidth=1, label="good")
             ax.legend(loc="best", fontsize=8)
+        if percent:  # a share reads against its whole range
+            ax.set_ylim(-3, 103)
+        if not points:
+            ax.text(0.5, 0.5, "nothing to count yet", ha="center", va="center",
+                    transform=ax.transAxes, color="#555555", fontsize=9,
+                    bbox={"facecolor": "white", "edgecolor": "none"})
         ax.set_title(label, fontsize=10)
         ax.grid(alpha=0.3)
     for ax in axes[1]:

@@ -36,6 +36,9 @@ CSS = """
 #report-md td:nth-child(n+3), #report-md th {white-space: nowrap;}
 #report-md td:nth-child(2) {min-width: 16em;}
 #report-md .table-wrap, #report-md table {overflow-x: auto; display: block;}
+/* Table headings break between words, never inside one ("Turns", not "Tu rn s"). */
+#history-table th, #history-table th *, #dash-table th, #dash-table th * {
+  word-break: normal !important; overflow-wrap: normal !important;}
 """
 
 ASK_INTRO = (

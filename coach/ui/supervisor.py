@@ -48,8 +48,6 @@ CSS = """
 [data-testid="block-info"], [data-testid="block-label"] {color: #333 !important;}
 button[role="tab"].selected {color: #1d3f91 !important;}
 button.primary {background: #1d3f91 !important; color: #fff !important;}
-/* Table headings break between words, never inside one ("Sessions", not "Sessio ns"). */
-#dash-table th, #dash-table th * {word-break: normal !important; overflow-wrap: normal !important;}
 """
 
 
