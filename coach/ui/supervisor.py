@@ -63,6 +63,9 @@ def _fail(exc: Exception) -> gr.Error:
 
 def assignments_html(views: list[AssignmentView], trainee_view: bool) -> str:
     if not views:
+        if trainee_view:
+            return ("<p>No assignments yet. You can practise with anyone you like in the "
+                    "<b>Practice</b> tab.</p>")
         return "<p>No assignments yet.</p>"
     parts = []
     for v in views:
