@@ -111,8 +111,9 @@ def parse_transcript(
             turns[-1][2] = f"{turns[-1][2]} {line}".strip()  # a wrapped line
     turns = [t for t in turns if t[2]]
     found = {s for _, s, _ in turns}
-    hint = (f" The speakers found are {', '.join(repr(s) for s in strangers)}: name them with "
-            "--worker NAME --person NAME." if strangers else "")
+    hint = (f" The speakers found are {', '.join(repr(s) for s in strangers)}: give the worker's "
+            "and the person's names (the two name boxes in the app; --worker NAME --person NAME "
+            "with coach score)." if strangers else "")
     if not turns:
         raise ScoringError(
             f"no turns recognised: expected lines such as '{worker}: …' and '{person}: …'.{hint}"

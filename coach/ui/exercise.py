@@ -154,9 +154,14 @@ class ExerciseScreen:
             [t.name for t in self.ex.store.list_teams()]
         listed = [(f"#{v.id} {v.title} · {v.team} · {v.status} · {v.answered}/{v.members}", v.id)
                   for v in self.ex.exercises(user)]
+        empty = ("<p>No team exercises yet. When your supervisor opens a moment for your "
+                 "team, it appears here for you to answer.</p>" if not lead else
+                 "<p>No exercises yet: open a moment for one of your teams above.</p>")
         return (gr.update(visible=lead), gr.update(choices=teams),
                 gr.update(choices=self.ex.moment_choices() if lead else []),
-                gr.update(choices=listed, value=listed[0][1] if listed else None))
+                gr.update(choices=listed, value=listed[0][1] if listed else None),
+                gr.update(visible=lead),  # only the team's supervisor closes an exercise
+                gr.update() if listed else empty)
 
     def _shown(self, user: Any, view: ExerciseView) -> tuple[Any, ...]:
         return (gr.update(choices=[(f"#{view.id} {view.title}", view.id)], value=view.id),
@@ -217,7 +222,8 @@ class ExerciseScreen:
     def wire(self) -> None:
         shown = [self.moment_box, self.results, self.spread]
         self.tab.select(self.overview, None,
-                        [self.lead_panel, self.team, self.moment, self.choice],
+                        [self.lead_panel, self.team, self.moment, self.choice,
+                         self.close_btn, self.moment_box],
                         api_name="exercise_overview")
         self.open_btn.click(self.open, [self.team, self.moment, self.anonymous],
                             [self.choice, *shown], api_name="open_exercise")

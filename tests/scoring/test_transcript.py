@@ -128,7 +128,7 @@ def test_no_recognisable_turns_names_the_speakers_found(tmp_path) -> None:
     path = tmp_path / "visit.md"
     path.write_text("**Dawn:** Hello.\n**Debs:** Hiya.\n", encoding="utf-8")
     with pytest.raises(ScoringError, match=r"no turns recognised: expected lines such as "
-                                           r"'Worker: …'.*'Dawn', 'Debs': name them with --worker"):
+                                           r"'Worker: …'.*'Dawn', 'Debs': give the worker's and the person's names.*--worker"):
         score(path)
     path.write_text("Just some notes about the visit.\nNothing more.\n", encoding="utf-8")
     with pytest.raises(ScoringError, match="no turns recognised"):
