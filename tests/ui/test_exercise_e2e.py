@@ -2,7 +2,8 @@
 supervisor opens Debs's "Fine, take him into care then" for a team, three members answer
 through the web API (gradio_client), each seeing the others only after answering; roles
 are kept apart; an anonymous exercise names nobody; a trainee records outcomes after a
-session. One headless-Chromium pass screenshots the results page.
+session. One headless-Chromium pass screenshots the results page, saves a scored file from
+the page, and checks the exercise, scoring, recording and try-again screens with axe-core.
 
 One launch serves every test here. The screenshot is copied to /tmp/outcomes-screens/.
 """
@@ -21,6 +22,7 @@ from gradio_client import Client
 from coach.service import CoachService
 from coach.settings import Settings
 from coach.store import Store
+from tests.support import axe
 from tests.support.apprunner import (
     RunningApp,
     call_status,
@@ -231,6 +233,7 @@ def test_the_results_page_in_chromium(seeded: Seeded, tmp_path: Path) -> None:
         expect(page.locator("#ex-results")).to_contain_text("For contrast", timeout=30_000)
         expect(page.locator("#ex-spread img")).to_be_visible(timeout=30_000)
         page.screenshot(path=str(shot), full_page=True)
+        violations = axe.serious_violations(page, "team exercise")
         # The scored file's results are saved from the page itself: no server file.
         page.get_by_role("tab", name="Score a file").click()
         page.locator("#score-file input[type=file]").set_input_files(
@@ -242,7 +245,13 @@ def test_the_results_page_in_chromium(seeded: Seeded, tmp_path: Path) -> None:
             page.locator("#score-csv").click()
         saved = tmp_path / saving.value.suggested_filename
         saving.value.save_as(saved)
+        violations += axe.serious_violations(page, "score a file")
+        for tab, screen in (("Record outcomes", "record outcomes"), ("Try again", "try again")):
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(500)
+            violations += axe.serious_violations(page, screen)
         browser.close()
+    assert violations == [], violations
     assert saved.name == "outcomes-coach-scores.csv"
     assert saved.read_text(encoding="utf-8").splitlines()[1].startswith("1,reflect,")
     assert shot.stat().st_size > 20_000
