@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from coach.retrieval import Citation, Citer, Passage
+from coach.retrieval import Citation, Citer
 from coach.text import split_sentences
 
 __all__ = ["CleanCiter", "clean_sentences", "is_clean_sentence", "source_label"]
@@ -18,7 +18,6 @@ __all__ = ["CleanCiter", "clean_sentences", "is_clean_sentence", "source_label"]
 MIN_WORDS = 6
 MAX_WORDS = 40
 _LIST_ITEM = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+)")
-_REFERENCES = re.compile(r"reference|further reading|bibliograph", re.IGNORECASE)
 _SKIP = re.compile(r"^(?:resource|audio|transcript|video|download)\b", re.IGNORECASE)
 # Captions of links and media, which point elsewhere rather than say anything.
 _CAPTION = re.compile(
@@ -90,27 +89,8 @@ def source_label(citation: Citation) -> str:
     return f"{head} ({publisher})" if publisher else head
 
 
-def _hits(sentence: str, keywords: Sequence[str]) -> int:
-    low = sentence.lower()
-    return sum(1 for k in keywords if k.lower() in low)
-
-
 class CleanCiter(Citer):
     """Cites a whole, clean sentence from the best fresh guidance passage, or nothing."""
 
-    def cite(self, query: str, keywords: Sequence[str] = ()) -> Citation | None:
-        passages: list[Passage] = [
-            p for p in self._retrieve(query)
-            if p.kind == "guidance" and not _REFERENCES.search(p.section)
-        ]
-        scored = []
-        for rank, passage in enumerate(passages):
-            for n, sentence in enumerate(clean_sentences(passage.text)):
-                fresh = passage.chunk_id not in self.used
-                scored.append(((fresh, _hits(sentence, keywords), -rank, -n), passage, sentence))
-        if not scored:
-            self.uncited += 1
-            return None
-        _, passage, sentence = max(scored, key=lambda s: s[0])
-        self.used.add(passage.chunk_id)
-        return Citation.from_passage(passage, sentence)
+    def quotable(self, text: str, keywords: Sequence[str]) -> list[str]:
+        return clean_sentences(text)

@@ -188,16 +188,20 @@ class Citer:
             return None
         scored = []
         for rank, passage in enumerate(guidance):
-            snippet = best_snippet(passage.text, keywords)
-            if snippet:
-                fresh = passage.chunk_id not in self.used
-                scored.append(((fresh, _hits(snippet, keywords), -rank), passage, snippet))
+            fresh = passage.chunk_id not in self.used
+            for n, quote in enumerate(self.quotable(passage.text, keywords)):
+                scored.append(((fresh, _hits(quote, keywords), -rank, -n), passage, quote))
         if not scored:
             self.uncited += 1
             return None
-        _, passage, snippet = max(scored, key=lambda s: s[0])
+        _, passage, quote = max(scored, key=lambda s: s[0])
         self.used.add(passage.chunk_id)
-        return Citation.from_passage(passage, snippet)
+        return Citation.from_passage(passage, quote)
+
+    def quotable(self, text: str, keywords: Sequence[str]) -> list[str]:
+        """What may be quoted from a passage, in its order: here its best snippet."""
+        snippet = best_snippet(text, keywords)
+        return [snippet] if snippet else []
 
     def _retrieve(self, query: str) -> list[Passage]:
         if self.search is None:
