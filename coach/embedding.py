@@ -7,6 +7,7 @@ and short texts embed about five times faster on two cores.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 from collections.abc import Sequence
@@ -106,6 +107,28 @@ class Embedder:
 def get_embedder() -> Embedder:
     """The process-wide embedder, loaded on first use."""
     return Embedder()
+
+
+# What a fine-tuned encoder's folder holds (written by the evals' fine-tuning scripts).
+ENCODER_FILE = "encoder.int8.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+ENCODER_META = "encoder.json"
+
+
+class FineTunedEncoder(Embedder):
+    """all-MiniLM-L6-v2 fine-tuned for one job and shipped as int8 ONNX package data, behind
+    the same interface as the bundled embedder (mean-pooled, L2-normalised, padded per
+    batch). Its id names the ONNX file's digest, so vectors from another build never mix."""
+
+    def __init__(self, directory: Path, name: str, threads: int | None = None) -> None:
+        meta = json.loads((directory / ENCODER_META).read_text(encoding="utf-8"))
+        self.meta = meta
+        self.model_id = f"{name}-{meta['onnx_sha256'][:12]}"
+        self._load(directory / ENCODER_FILE, directory / TOKENIZER_FILE, threads)
+
+
+def fine_tuned_available(directory: Path) -> bool:
+    return (directory / ENCODER_FILE).is_file() and (directory / ENCODER_META).is_file()
 
 
 class CachedEmbedder:

@@ -29,12 +29,11 @@ from coach.coding import (
 )
 from coach.coding._encoder import (
     ENCODER_DIR,
-    CodingEncoder,
     encoder_available,
     encoder_digest,
     get_coding_encoder,
 )
-from coach.embedding import Embedder, get_embedder
+from coach.embedding import Embedder, FineTunedEncoder, get_embedder
 from evals.coder_metrics import agreement, format_agreement
 
 
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.minilm:
         encoder: Embedder = get_embedder()
     elif args.encoder is not None:
-        encoder = CodingEncoder(args.encoder)
+        encoder = FineTunedEncoder(args.encoder, "coder-encoder")
     else:
         encoder = get_coding_encoder()
 

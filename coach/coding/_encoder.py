@@ -13,30 +13,22 @@ on, and loading refuses a mismatch.
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import lru_cache
 from pathlib import Path
 
-from coach.embedding import Embedder, get_embedder
+from coach.embedding import (
+    ENCODER_FILE,
+    Embedder,
+    FineTunedEncoder,
+    fine_tuned_available,
+    get_embedder,
+)
 
 ENCODER_DIR = Path(__file__).resolve().parent / "encoder"
-ENCODER_FILE = "encoder.int8.onnx"
-TOKENIZER_FILE = "tokenizer.json"
-
-
-class CodingEncoder(Embedder):
-    """The fine-tuned encoder behind the same interface as the bundled embedder (mean-pooled,
-    L2-normalised, padded per batch)."""
-
-    def __init__(self, directory: Path = ENCODER_DIR, threads: int | None = None) -> None:
-        meta = json.loads((directory / "encoder.json").read_text(encoding="utf-8"))
-        self.meta = meta
-        self.model_id = f"coder-encoder-{meta['onnx_sha256'][:12]}"
-        self._load(directory / ENCODER_FILE, directory / TOKENIZER_FILE, threads)
 
 
 def encoder_available(directory: Path = ENCODER_DIR) -> bool:
-    return (directory / ENCODER_FILE).is_file() and (directory / "encoder.json").is_file()
+    return fine_tuned_available(directory)
 
 
 def encoder_digest(directory: Path = ENCODER_DIR) -> str:
@@ -47,4 +39,4 @@ def encoder_digest(directory: Path = ENCODER_DIR) -> str:
 @lru_cache(maxsize=1)
 def get_coding_encoder() -> Embedder:
     """The coder's encoder: the fine-tuned one when shipped, else the bundled MiniLM."""
-    return CodingEncoder() if encoder_available() else get_embedder()
+    return FineTunedEncoder(ENCODER_DIR, "coder-encoder") if encoder_available() else get_embedder()
