@@ -1,6 +1,7 @@
 """Retrieval evaluation: does the passage that answers a practitioner's question come first?
 
     python -m evals retrieval [--k 10] [--limit N] [--ranker hybrid|vector|lexical]
+                              [--encoder-dir DIR]
 
 The questions are the project's own (``evals/datasets/retrieval_questions.yaml``). A passage
 is right when it comes from one of the question's source files and contains its sentence
@@ -24,6 +25,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from coach.embedding import Embedder, FineTunedEncoder, get_embedder
 from coach.retrieval import RANKERS, Ranker
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, KnowledgeSettings, Settings
 from evals.common import PROJECT_ROOT
@@ -156,10 +158,11 @@ def report(outcomes: Sequence[Outcome], k: int) -> str:
     return "\n".join(lines)
 
 
-def knowledge_base_searcher(settings: Settings, ranker: Ranker = "hybrid") -> Searcher:
+def knowledge_base_searcher(settings: Settings, ranker: Ranker = "hybrid",
+                            encoder: Embedder | None = None) -> Searcher:
     from coach.retrieval import KnowledgeBase
 
-    kb = KnowledgeBase(settings)
+    kb = KnowledgeBase(settings, encoder=encoder)
     kb.ensure_indexed()
 
     def search(query: str, k: int) -> list[tuple[str, str, str]]:
@@ -179,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N questions (a quick check)")
     parser.add_argument("--ranker", choices=RANKERS, default="hybrid",
                         help="rank by both fused (default, what the app uses), or one alone")
+    parser.add_argument("--encoder-dir", type=Path, metavar="DIR",
+                        help="embed with a fine-tuned encoder written by `python -m "
+                             "evals.finetune_retrieval_encoder --all --out DIR` instead of the "
+                             "bundled MiniLM the app uses")
     args = parser.parse_args(argv)
 
     try:
@@ -196,9 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.test_profile(
             args.data_dir or Path(tmp), knowledge=KnowledgeSettings.model_construct(dir=args.knowledge_dir)
         )
-        outcomes = evaluate(questions, knowledge_base_searcher(settings, args.ranker), k=args.k)
+        encoder = (FineTunedEncoder(args.encoder_dir, "retrieval-encoder") if args.encoder_dir
+                   else get_embedder())
+        outcomes = evaluate(questions, knowledge_base_searcher(settings, args.ranker, encoder),
+                            k=args.k)
     print(f"Retrieval over {args.knowledge_dir / 'sources'}: {len(questions)} questions, "
-          f"top {args.k}, ranker {args.ranker}")
+          f"top {args.k}, ranker {args.ranker}, encoder {encoder.model_id}")
     print(report(outcomes, args.k))
     return 0
 

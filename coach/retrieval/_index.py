@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from coach.retrieval._chroma import SearchError, chroma_embedding_function, make_chroma_client
 from coach.retrieval._lexical import LexicalIndex, fingerprint, headed
@@ -35,12 +35,16 @@ from coach.retrieval._sources import (
 )
 from coach.settings import Settings
 
+if TYPE_CHECKING:
+    from coach.embedding import Embedder
+
 Progress = Callable[[str], None]
 Ranker = Literal["hybrid", "vector", "lexical"]
 RANKERS: tuple[str, ...] = ("hybrid", "vector", "lexical")
 
-# How chunks are embedded and matched. Stored on every chunk: an index written with another
-# recipe is re-embedded by the next incremental run even though its files did not change.
+# How chunks are embedded and matched (see ``KnowledgeBase.recipe``). Stored on every chunk:
+# an index written another way is re-embedded by the next incremental run even though its
+# files did not change.
 RECIPE = "headed-1"
 # Candidates each ranker puts forward for fusion (at least k).
 CANDIDATES = 30
@@ -90,9 +94,13 @@ class IndexReport:
 class KnowledgeBase:
     """Index and search the corpus. Cheap to construct; Chroma opens on first use."""
 
-    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+    def __init__(self, settings: Settings, client: Any | None = None,
+                 encoder: Embedder | None = None) -> None:
         self.settings = settings
         self._client = client
+        # Chunks and questions are embedded with the same encoder: the bundled MiniLM unless
+        # another is given (the evals compare encoders this way).
+        self._encoder = encoder
         self._collection: Any | None = None
         self._size: int | None = None  # chunks in the collection, once known to be non-empty
         self._lexical: LexicalIndex | None = None
@@ -108,6 +116,23 @@ class KnowledgeBase:
                 configuration={"hnsw": {"space": "cosine"}},
             )
         return self._collection
+
+    @property
+    def encoder(self) -> Embedder:
+        if self._encoder is None:
+            from coach.embedding import get_embedder
+
+            self._encoder = get_embedder()
+        return self._encoder
+
+    @property
+    def recipe(self) -> str:
+        """How chunks are embedded: the chunk layout, and the encoder when it is not the
+        bundled MiniLM (whose indexes carry the bare layout name)."""
+        from coach.embedding import Embedder
+
+        model = self.encoder.model_id
+        return RECIPE if model == Embedder.model_id else f"{RECIPE}:{model}"
 
     # --- indexing -------------------------------------------------------------------
 
@@ -145,7 +170,7 @@ class KnowledgeBase:
                 report.problems.append(str(exc))
                 continue
             previous = indexed.get(source.name)
-            if previous == f"{source.content_hash}:{RECIPE}":
+            if previous == f"{source.content_hash}:{self.recipe}":
                 report.unchanged.append(source.name)
             else:
                 todo.append((source, previous is not None))
@@ -168,10 +193,8 @@ class KnowledgeBase:
         return report
 
     def _write(self, source: Source, chunks: list[Chunk], replace: bool) -> None:
-        from coach.embedding import get_embedder
-
         meta = source.meta
-        vectors = get_embedder().embed([headed(meta.title, c.section, c.text) for c in chunks])
+        vectors = self.encoder.embed([headed(meta.title, c.section, c.text) for c in chunks])
         metadatas = [
             {
                 "source": source.name,
@@ -184,7 +207,7 @@ class KnowledgeBase:
                 "section": c.section,
                 "speakers": "|".join(c.speakers),
                 "chunk_index": c.index,
-                "recipe": RECIPE,
+                "recipe": self.recipe,
             }
             for c in chunks
         ]
@@ -310,8 +333,6 @@ class KnowledgeBase:
 
     def _vector_candidates(self, query: str, n: int, kind: str | None, style: str | None,
                            found: dict[str, dict[str, Any]]) -> list[tuple[str, float]]:
-        from coach.embedding import get_embedder
-
         filters = [{"kind": kind}] if kind else []
         if style:
             filters.append({"style": style})
@@ -320,7 +341,7 @@ class KnowledgeBase:
             where = filters[0]
         elif filters:
             where = {"$and": filters}
-        vector = get_embedder().embed_one(query)
+        vector = self.encoder.embed_one(query)
         result = self.collection.query(
             query_embeddings=[vector.tolist()],
             n_results=n,

@@ -62,3 +62,26 @@ def test_the_harness_runs_on_a_few_questions(indexed_settings: Settings) -> None
     assert [o.question.id for o in outcomes] == [q.id for q in questions]
     assert all(o.rank is None or 1 <= o.rank <= 5 for o in outcomes)
     assert "hit@3" in report(outcomes, 5)
+
+
+def test_the_encoder_training_questions_validate_and_repeat_no_evaluation_question() -> None:
+    """The fine-tuning experiment's questions are kept apart from the evaluation's: none is
+    the same as one of them, close in meaning (MiniLM cosine over 0.8), or close (over 0.7)
+    and answered by the same sentence."""
+    from coach.embedding import get_embedder
+    from evals.finetune_retrieval_encoder import TRAINING_FILES
+
+    assert TRAINING_FILES and DATASET not in TRAINING_FILES
+    training = [q for f in TRAINING_FILES for q in load_questions(f)]
+    evaluation = load_questions()
+    assert len(training) >= 500
+    assert {q.id for q in training}.isdisjoint(q.id for q in evaluation)
+    embedder = get_embedder()
+    similarity = (embedder.embed([q.question for q in training])
+                  @ embedder.embed([q.question for q in evaluation]).T)
+    close = []
+    for i, j in zip(*(similarity > 0.7).nonzero(), strict=True):
+        t, e = normalise(training[i].contains), normalise(evaluation[j].contains)
+        if similarity[i, j] > 0.8 or t in e or e in t:
+            close.append((training[i].id, evaluation[j].id))
+    assert close == []

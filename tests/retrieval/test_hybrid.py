@@ -7,7 +7,6 @@ import pytest
 
 from coach import cli
 from coach.retrieval import KnowledgeBase, SearchError
-from coach.retrieval._index import RECIPE
 from coach.settings import Settings
 
 FEW = ("guidance-embedding-outcomes-approach.md", "transcript-britton-own-story.md",
@@ -118,4 +117,17 @@ def test_chunks_from_an_older_recipe_are_embedded_again(copy_settings: Settings)
     again = KnowledgeBase(copy_settings).index()
     assert sorted(again.updated) == sorted(first.added)
     recipes = {m["recipe"] for m in kb.collection.get(include=["metadatas"])["metadatas"]}
-    assert recipes == {RECIPE}
+    assert recipes == {kb.recipe}
+
+
+def test_an_index_embedded_with_another_encoder_is_embedded_again(copy_settings: Settings) -> None:
+    from coach.coding._encoder import ENCODER_DIR, encoder_available
+    from coach.embedding import FineTunedEncoder
+
+    if not encoder_available():
+        pytest.skip("no second encoder shipped to compare with")
+    other = FineTunedEncoder(ENCODER_DIR, "another-encoder")
+    first = KnowledgeBase(few_sources(copy_settings), encoder=other).index()
+    again = KnowledgeBase(copy_settings).index()  # the bundled MiniLM
+    assert first.added and sorted(again.updated) == sorted(first.added)
+    assert sorted(KnowledgeBase(copy_settings).index().unchanged) == sorted(first.added)
