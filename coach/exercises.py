@@ -27,6 +27,7 @@ from coach.report import SpreadPoint, spread_png
 from coach.service import CoachService, NotAllowed, ServiceError
 from coach.store import Exercise, ExerciseNotFound, ExerciseReply, StoreConflict, Team, User
 from coach.teams import is_admin
+from coach.text import clean_text
 
 # Exemplars for contrast: an outcomes-focused reply and a paperwork-led one with these
 # codes (the moves that typically open a person up or close them down), from the nearest
@@ -178,7 +179,7 @@ class ExerciseService:
         exercise, team, _ = self._exercise(user, exercise_id)
         if not team.has_member(user.id):
             raise NotAllowed("Only the team's members answer its exercises.")
-        message = (text or "").strip()
+        message = clean_text(text or "")
         limit = self.service.settings.app.max_message_chars
         if len(message) > limit:
             raise ServiceError(f"Replies are limited to {limit:,} characters (yours has "

@@ -32,6 +32,7 @@ from coach.statements import (
     mark,
 )
 from coach.store import StoreError, User
+from coach.text import clean_text, is_blank
 
 MAX_STATEMENTS = 12
 
@@ -52,7 +53,8 @@ class SessionRecording:
 def split_statements(text: str | Sequence[str] | None) -> list[str]:
     """One statement per line (or a list of them); blank lines are dropped."""
     lines = text.splitlines() if isinstance(text, str) else list(text or [])
-    found = [" ".join(line.split()) for line in lines if line and line.strip()]
+    found = [" ".join(clean_text(line).split()) for line in lines if line]
+    found = [line for line in found if not is_blank(line)]
     if not found:
         raise ServiceError("Write at least one statement, one per line.")
     if len(found) > MAX_STATEMENTS:

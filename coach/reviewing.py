@@ -34,6 +34,7 @@ from coach.teams import (
     to_csv,
     with_human_code,
 )
+from coach.text import clean_text, is_blank
 
 MAX_COMMENT_CHARS = 2000
 
@@ -136,8 +137,8 @@ class ReviewOps:
             raise ServiceError(f"Unknown code '{code}': choose one of {', '.join(CODES)}.")
         if stance is not None and stance not in STANCES:
             raise ServiceError(f"Unknown stance '{stance}': choose one of {', '.join(STANCES)}.")
-        reason = (reason or "").strip()
-        if not reason:
+        reason = clean_text(reason or "")
+        if is_blank(reason):
             raise ServiceError("Say why, in a few words: the reason is what the trainee and "
                                "the coder's training learn from.")
         self._check_turn(session, turn)
@@ -149,8 +150,8 @@ class ReviewOps:
         """A comment on reply ``turn`` (from 1) or, with None, on the whole session; by a
         supervisor who may review it, or by the trainee answering on their own session."""
         session = self._session(user, session_id)
-        text = (text or "").strip()
-        if not text:
+        text = clean_text(text or "")
+        if is_blank(text):
             raise ServiceError("The comment is empty.")
         if len(text) > MAX_COMMENT_CHARS:
             raise ServiceError(f"Comments are limited to {MAX_COMMENT_CHARS:,} characters.")
@@ -165,7 +166,8 @@ class ReviewOps:
         unknown = set(parts) - set(NOTE_FIELDS)
         if unknown:
             raise ServiceError(f"Unknown parts of the note: {', '.join(sorted(unknown))}.")
-        cleaned = {f: (parts.get(f) or "").strip() for f in NOTE_FIELDS}
+        cleaned = {f: clean_text(parts.get(f) or "") for f in NOTE_FIELDS}
+        cleaned = {f: "" if is_blank(v) else v for f, v in cleaned.items()}
         if not any(cleaned.values()):
             raise ServiceError("The note is empty: answer at least one of the four questions.")
         self.store.set_note(session_id, user.id, **cleaned)

@@ -22,6 +22,7 @@ from coach.roleplay import ConversationEnded, PersonaState, RoleplayEngine
 from coach.settings import Settings
 from coach.store import PracticeSession, Store, StoreConflict, User
 from coach.teams import with_human_code
+from coach.text import clean_text
 from coach.views import HistoryRow, Scenario, SessionView, TurnView
 from coach.wiring import Wiring
 
@@ -176,8 +177,8 @@ class CoachService:
                   client_turn_id: str | None = None) -> SessionView:
         """``client_turn_id``: the id the browser gave this turn; sending it again (a retry,
         perhaps to another replica) stores nothing more and returns the session as it is."""
-        # An empty message is refused by the engine, with the coder's one check.
-        message = (text or "").strip()
+        # A message with nothing visible is refused by the engine, with the coder's one check.
+        message = clean_text(text or "")
         limit = self.settings.app.max_message_chars
         if len(message) > limit:
             raise ServiceError(f"Messages are limited to {limit:,} characters (yours has "

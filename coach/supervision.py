@@ -30,6 +30,7 @@ from coach.teams import (
     is_admin,
     supervises,
 )
+from coach.text import clean_text, is_blank
 from coach.views import SessionView
 
 # The person at the console running ``coach`` against the data directory: an
@@ -199,8 +200,8 @@ class SupervisionService(ReviewOps):
             raise NotAllowed("Only supervisors and admins set assignments.")
         if persona_id not in self.service.personas:
             raise NotAllowed(f"There is no scenario called '{persona_id}'.")
-        goal = (goal or "").strip()
-        if not goal:
+        goal = clean_text(goal or "")
+        if is_blank(goal):
             raise ServiceError("Say what the assignment is for, e.g. 'practise complex "
                                "reflections when Debs gets defensive'.")
         focus = (focus or "").strip() or None

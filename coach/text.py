@@ -20,6 +20,27 @@ _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "e.g.", "i.e.", "etc.", "a
 STOPWORDS = frozenset(
     ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "can't", "cannot", "could", "couldn't", "did", "didn't", "do", "does", "doesn't", "doing", "don't", "down", "during", "each", "few", "for", "from", "further", "had", "hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's", "her", "here", "here's", "hers", "herself", "him", "himself", "his", "how", "how's", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "let's", "me", "more", "most", "mustn't", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same", "shan't", "she", "she'd", "she'll", "she's", "should", "shouldn't", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there", "there's", "these", "they", "they'd", "they'll", "they're", "they've", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't", "what", "what's", "when", "when's", "where", "where's", "which", "while", "who", "who's", "whom", "why", "why's", "with", "won't", "would", "wouldn't", "you", "you'd", "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves", "yeah", "yes", "okay", "ok", "oh", "um", "uh", "mm", "er", "erm", "well", "just", "really", "like", "know", "mean", "bit", "thing", "things", "kind", "sort", "get", "got", "go", "going", "gonna", "said", "say", "saying", "tell", "told", "think", "suppose", "actually", "lot", "lots", "stuff", "way", "right", "also", "still", "even", "much", "many", "one", "anyway", "maybe", "quite", "something", "anything", "everything", "nothing", "sounds", "sound", "seems", "seem", "feel", "feeling", "felt", "you'd", "want", "wanted", "wanting", "make", "made", "let", "will", "shall", "may", "might", "must", "need", "needs", "now", "then", "there's", "cos", "'cause", "since", "ago", "back", "around"]
 )
+# Control characters nobody means to type (tab and newline are kept). PostgreSQL cannot
+# store NUL at all, and the others only garble what is shown back.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Characters that show nothing: format controls (zero-width spaces and joiners, bidi marks,
+# byte-order marks), separators, and the fillers some keyboards use as a "blank" letter.
+_BLANK_CATEGORIES = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
+_FILLERS = frozenset("\u115f\u1160\u2800\u3164\uffa0")
+
+
+def clean_text(text: str) -> str:
+    """Typed text as it is kept: line endings as newlines, control characters dropped, no
+    surrounding whitespace. Everything a person could have meant is left as it was."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL_RE.sub("", text).strip()
+
+
+def is_blank(text: str) -> bool:
+    """True when the text would show nothing on the screen (invisible characters only)."""
+    return all(unicodedata.category(c) in _BLANK_CATEGORIES or c in _FILLERS for c in text)
+
+
 def normalise(text: str) -> str:
     """NFKC, curly quotes to straight, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text)

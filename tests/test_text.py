@@ -3,7 +3,7 @@ length check, quoting guidance and cutting sources into chunks."""
 
 from __future__ import annotations
 
-from coach.text import split_sentences
+from coach.text import clean_text, is_blank, split_sentences
 
 
 def test_a_closing_quote_or_bracket_stays_with_its_sentence() -> None:
@@ -45,3 +45,15 @@ def test_never_empty_for_text_with_words() -> None:
     for text in ("Mm", "...", "ok?", "Right.\n\n\nYes"):
         assert split_sentences(text), text
         assert split_sentences(text, verbatim=True), text
+
+
+def test_typed_text_loses_control_characters_and_nothing_a_person_meant() -> None:
+    assert clean_text("  What\x00 matters\x07 to you?\r\nTell me.  ") == "What matters to you?\nTell me."
+    assert clean_text("Dw i'n iawn, diolch — ŵ ŷ «ok»\tyes") == "Dw i'n iawn, diolch — ŵ ŷ «ok»\tyes"
+
+
+def test_text_of_invisible_characters_is_blank() -> None:
+    for invisible in ("", " \u00a0\n", "\u200b", "\u2060\ufeff", "\u202e", "\u3164", "\u2800"):
+        assert is_blank(clean_text(invisible)), repr(invisible)
+    assert not is_blank("\u200bHi")
+    assert not is_blank("…")

@@ -22,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from coach.coaching._quote import clean_sentences, source_label
+from coach.coding import looks_english
 from coach.llm import ChatModel, LLMUnavailable, neutralise
 from coach.retrieval import Citation, Passage
-from coach.text import escape_markdown
+from coach.text import clean_text, escape_markdown, is_blank
 
 __all__ = ["GuidanceAnswer", "ask_guidance"]
 
@@ -174,12 +175,15 @@ def ask_guidance(
 ) -> GuidanceAnswer:
     """Answer ``question`` from the guidance ``search`` retrieves; ``ValueError`` for an
     empty or over-long question."""
-    question = " ".join((question or "").split())
-    if not question:
+    question = " ".join(clean_text(question or "").split())
+    if is_blank(question):
         raise ValueError("Type a question about the guidance first.")
     if len(question) > MAX_QUESTION_CHARS:
         raise ValueError(f"Questions are limited to {MAX_QUESTION_CHARS} characters; "
                          f"yours has {len(question)}.")
+    if not looks_english(question):
+        raise ValueError("Ask the guidance works in English for now: the documents it searches "
+                         "are in English, so please ask your question in English.")
     passages = [p for p in search(question) if p.kind == "guidance"]
     chosen, _ = _extractive(question, passages, embedder)
     extractive = _number(chosen)

@@ -18,13 +18,17 @@ __all__ = ["CleanCiter", "clean_sentences", "is_clean_sentence", "source_label"]
 MIN_WORDS = 6
 MAX_WORDS = 40
 _LIST_ITEM = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+)")
-_SKIP = re.compile(r"^(?:resource|audio|transcript|video|download)\b", re.IGNORECASE)
+_SKIP = re.compile(r"^(?:resources?|audio|transcripts?|videos?|downloads?)\b", re.IGNORECASE)
+# A file name: the corpus's own cross-references ("see transcript-….md"), not guidance.
+_FILE_NAME = re.compile(r"\b[\w-]+\.(?:md|txt|docx?|pdf|csv)\b", re.IGNORECASE)
 # Captions of links and media, which point elsewhere rather than say anything.
 _CAPTION = re.compile(
     r"^(?:listen to|watch|here is|here are|you can listen|you can watch|throughout this site|"
     r"click|see also|this section is aimed)\b", re.IGNORECASE)
 # "Header: cell; Header: cell" — a table row written out, not a sentence.
 _TABLE_PAIRS = re.compile(r":[^;]{1,80};[^;]{0,80}:")
+# A reference-list entry: "- Nosowska G (2014) Good Assessment: …".
+_REFERENCE_ITEM = re.compile(r"^(?:[-*+]\s+|\d+[.)]\s+).{2,120}?\(\d{4}[a-z]?\)")
 _INFERRED = re.compile(r"\s*\((?:inferred|not named)[^)]*\)", re.IGNORECASE)
 
 
@@ -36,7 +40,8 @@ def is_clean_sentence(text: str) -> bool:
         return False
     if not (text[0].isupper() or text[0] in "‘“\"'") or text[-1] not in ".!?”’\"'":
         return False
-    if "|" in text or text.startswith("#") or _TABLE_PAIRS.search(text) or _CAPTION.match(text):
+    if "|" in text or text.startswith("#") or _TABLE_PAIRS.search(text) or _CAPTION.match(text) \
+            or _FILE_NAME.search(text):
         return False
     return not text.rstrip(".").endswith(":")
 
@@ -50,7 +55,7 @@ def clean_sentences(passage_text: str) -> list[str]:
     while i < len(lines):
         line = lines[i]
         i += 1
-        if not line or line.startswith(("#", "|", "[", "!")):
+        if not line or line.startswith(("#", "|", "[", "!")) or _REFERENCE_ITEM.match(line):
             continue
         is_item = bool(_LIST_ITEM.match(line))
         line = _plain(line)

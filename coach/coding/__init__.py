@@ -20,6 +20,7 @@ from coach.coding._model import (
     training_fingerprint,
 )
 from coach.coding._ngrams import hashed_ngrams
+from coach.coding._screen import looks_english
 from coach.coding._training import (
     EXEMPLAR_DIR,
     HyperParams,
@@ -58,6 +59,7 @@ __all__ = [
     "InvalidReply",
     "LLMCoder",
     "MODEL_PATH",
+    "looks_english",
     "Moment",
     "STANCES",
     "STANCE_LABELS",

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from coach.strict import Strict
+from coach.text import clean_text, is_blank
 
 Code = Literal[
     "open_question",
@@ -65,16 +66,16 @@ QUESTIONS = frozenset({"open_question", "closed_question"})
 
 
 class InvalidReply(ValueError):
-    """A reply that cannot be coded (empty or whitespace only); the message says why."""
+    """A reply that cannot be coded (nothing visible in it); the message says why."""
 
 
 def reply_text(reply: object) -> str:
-    """The reply without surrounding whitespace: the one check, wherever a reply comes in,
+    """The reply as kept (see ``coach.text.clean_text``): the one check, wherever a reply comes in,
     that there is something to code. ``InvalidReply`` says what is wrong."""
     if not isinstance(reply, str):
         raise InvalidReply(f"a reply must be text, not {type(reply).__name__}")
-    text = reply.strip()
-    if not text:
+    text = clean_text(reply)
+    if is_blank(text):
         raise InvalidReply("the reply is empty: type what you would say to the person")
     return text
 

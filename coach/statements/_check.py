@@ -30,7 +30,8 @@ class GuidanceQuote:
 
     @property
     def citation(self) -> str:
-        return f"{self.title} — {self.section} ({self.publisher}; {self.source})"
+        """What a trainee can look up: title, section and publisher (no file names)."""
+        return f"{self.title} — {self.section} ({self.publisher})"
 
 
 _SCW = ("Understanding an outcomes approach", "Social Care Wales",

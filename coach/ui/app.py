@@ -18,6 +18,7 @@ from coach.service import CoachService, ServiceError
 from coach.supervision import SupervisionService
 from coach.text import escape_markdown
 from coach.ui import exercise, recording, render, rewind, scoring, supervisor
+from coach.ui.guard import guard_handlers
 from coach.views import SessionView
 
 TITLE = "Outcomes Coach"
@@ -332,6 +333,7 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
         history_tab.select(team_exercise.mine, None, my_exercises,
                            api_name="my_exercise_replies")
 
+    guard_handlers(app)
     app.queue(default_concurrency_limit=8)
     return app
 

@@ -128,8 +128,14 @@ def mood_html(view: SessionView) -> str:
     return "".join(parts)
 
 
+def as_sentence(text: str) -> str:
+    """A message shown on its own starts with a capital (the service's messages are also
+    used after a file and line number, where they do not)."""
+    return text[:1].upper() + text[1:]
+
+
 def notice_html(text: str | None) -> str:
-    return f'<div class="notice">{_esc(text)}</div>' if text else ""
+    return f'<div class="notice">{_esc(as_sentence(text))}</div>' if text else ""
 
 
 def history_rows(rows: list[HistoryRow]) -> list[list[Any]]:

@@ -281,7 +281,7 @@ def build_web(service: CoachService, desk: SignInDesk, blocks: gr.Blocks, *,
 
     return gr.mount_gradio_app(
         web, blocks, path="/", auth_dependency=gradio_user, footer_links=[],
-        show_error=True, css=css, theme=theme, head=EXPIRED_HEAD, ssr_mode=False,
+        show_error=False, css=css, theme=theme, head=EXPIRED_HEAD, ssr_mode=False,
         run_history=False,
     )
 

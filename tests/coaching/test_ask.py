@@ -47,6 +47,22 @@ def test_a_question_is_required_and_kept_short(search) -> None:
         ask_guidance("why " * 200, search, get_embedder())
 
 
+def test_a_question_in_another_language_is_told_the_guidance_is_english_only(search) -> None:
+    with pytest.raises(ValueError, match="works in English for now"):
+        ask_guidance("Beth yw canlyniad personol i rywun?", search, get_embedder())
+
+
+def test_cross_references_and_reference_lists_are_never_quoted(search) -> None:
+    # The corpus points to its transcripts by file name ("Transcripts: see `….md`") and
+    # ends with reading lists ("Nosowska G (2014) Good Assessment …"): neither answers.
+    for question in ("Tell me about Mr Britton's story", "Where are the transcripts?",
+                     "What should I read about good assessment?"):
+        answer = ask_guidance(question, search, get_embedder())
+        said = " ".join(s for s, _ in answer.sentences)
+        assert ".md" not in said and "(2014)" not in said, (question, said)
+        assert ".md" not in answer.to_markdown()
+
+
 def test_a_generated_answer_is_grounded_and_its_citations_checked(search) -> None:
     reply = ("Outcomes are what matters to the person, services are the means [2]. "
              "Start from the person <b>not</b> the form [1].")
