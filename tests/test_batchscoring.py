@@ -14,6 +14,7 @@ from coach.service import NotAllowed, ServiceError
 from coach.settings import Settings
 from coach.store import User
 from coach.wiring import Wiring
+from tests.scoring.damaged_docx import damaged_docx
 from tests.support.scoring import EXAMPLES
 
 
@@ -51,3 +52,11 @@ def test_scoring_errors_are_service_errors(scoring: ScoringService, tmp_path: Pa
     empty.write_text("", encoding="utf-8")
     with pytest.raises(ServiceError, match="empty.csv is empty"):
         scoring.score(_user("trainee"), empty)
+
+
+def test_a_damaged_word_document_is_a_service_error_with_a_clear_message(
+    scoring: ScoringService, tmp_path: Path
+) -> None:
+    path = damaged_docx(tmp_path / "visit.docx", "truncated")
+    with pytest.raises(ServiceError, match=r"^visit.docx could not be read as a Word document \("):
+        scoring.score(_user("trainee"), path)

@@ -8,7 +8,8 @@
 
 The file type follows the extension (.csv, .txt/.md, .docx); files over 10 MB are
 refused. Bad rows or lines are reported on standard error by line number and skipped.
-Exit status 0 when anything was scored, 2 when nothing could be.
+Exit status 0 when anything was scored, 2 when nothing could be or the report
+could not be written.
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not is_csv and args.persona:
         print("note: --persona applies to a CSV of replies; ignored for a transcript",
               file=sys.stderr)
+    # Checked before scoring, so a mistyped folder costs nothing and prints no table
+    # that looks like success; writing can still fail (permissions, a full disk) below.
+    unwritable = _unwritable(report_path) if report_path and not is_csv else None
+    if unwritable:
+        print(f"error: cannot write the report to {report_path}: {unwritable}", file=sys.stderr)
+        return 2
 
     parts = Wiring(settings)
     try:
@@ -79,9 +86,27 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         text = (json.dumps(report.to_dict(hidden_parts=False), ensure_ascii=False, indent=2)
                 if report_path.suffix.lower() == ".json"
                 else report_markdown(report, hidden_parts=False))
-        report_path.write_text(text, encoding="utf-8")
+        try:
+            report_path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            print(f"error: cannot write the report to {report_path}: {reason}",
+                  file=sys.stderr)
+            return 2
         print(f"report written to {report_path}", file=sys.stderr)
     return 0
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why a file could not be written at ``path``, when that can be told beforehand."""
+    folder = path.parent
+    if not folder.exists():
+        return f"the folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    if path.is_dir():
+        return "it is a folder; give a file name ending .md or .json"
+    return None
 
 
 def register(sub: argparse._SubParsersAction) -> None:

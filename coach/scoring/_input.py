@@ -8,6 +8,7 @@ what is wrong and what would work.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Literal
 
@@ -68,6 +69,29 @@ def read_text(path: Path) -> str:
     return text
 
 
+def _sentence_case(message: str) -> str:
+    """A library's message to follow our words: "Bad CRC-32 …" reads "bad CRC-32 …", but
+    a name such as "AttValue" keeps its capitals."""
+    first = message.split(" ", 1)[0]
+    return message[:1].lower() + message[1:] if first[1:].islower() else message
+
+
+def _damage(exc: Exception) -> str:
+    """What is wrong with a .docx that could not be opened, in words a person can use."""
+    if isinstance(exc, SyntaxError):  # lxml's XMLSyntaxError, for a part cut short
+        return f"the text inside it is damaged: {_sentence_case(str(exc.msg))}"
+    if isinstance(exc, zipfile.BadZipFile | zlib.error | EOFError | NotImplementedError):
+        return f"the archive is damaged: {_sentence_case(str(exc))}"
+    if isinstance(exc, KeyError) and exc.args:
+        # KeyError's own str() wraps the message in quotes.
+        return _sentence_case(str(exc.args[0]))
+    if isinstance(exc, AttributeError | TypeError | IndexError):
+        # python-docx found XML, but not the parts Word writes; its own message names
+        # library internals that mean nothing to the person who gave the file.
+        return "its parts are not laid out as Word writes them"
+    return _sentence_case(str(exc)) or type(exc).__name__
+
+
 def read_docx_lines(path: Path) -> list[str]:
     """The paragraphs of a Word document, one per line (tables' cells too, row by row)."""
     check_size(path)
@@ -77,19 +101,27 @@ def read_docx_lines(path: Path) -> list[str]:
             "save it from Word as .docx, or as plain text (.txt)"
         )
     import docx  # python-docx; imported here so the rest of the app starts without it
-    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ScoringError(f"{path.name} could not be read as a Word document ({exc})") from None
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            cells = [c.text.strip() for c in row.cells]
-            # A two-column table of speaker and words reads as "Speaker: words".
-            if len(cells) == 2 and cells[0] and not cells[0].endswith(":"):
-                lines.append(f"{cells[0]}: {cells[1]}")
-            else:
-                lines.append(" ".join(cells))
+        # python-docx parses lazily, so a damaged part may only fail when it is read.
+        paragraphs = [p.text for p in document.paragraphs]
+        rows = [[c.text.strip() for c in row.cells]
+                for table in document.tables for row in table.rows]
+    except Exception as exc:
+        # python-docx promises no particular exception for a damaged package: a valid
+        # zip can fail in the zip reader, zlib, lxml or python-docx itself (the types
+        # seen include KeyError, AttributeError, XMLSyntaxError, zlib.error and
+        # NotImplementedError), and every one of them means the same to the person.
+        raise ScoringError(
+            f"{path.name} could not be read as a Word document ({_damage(exc)}); open it "
+            "in Word and save it again as .docx, or save it as plain text (.txt)"
+        ) from None
+    lines = paragraphs
+    for cells in rows:
+        # A two-column table of speaker and words reads as "Speaker: words".
+        if len(cells) == 2 and cells[0] and not cells[0].endswith(":"):
+            lines.append(f"{cells[0]}: {cells[1]}")
+        else:
+            lines.append(" ".join(cells))
     return lines

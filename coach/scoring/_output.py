@@ -17,6 +17,7 @@ from coach.retrieval import Search
 from coach.scoring._input import ScoringError, file_kind, read_docx_lines, read_text
 from coach.scoring._replies import ReplyScores, score_replies
 from coach.scoring._transcript import TranscriptScores, score_transcript
+from coach.scoring._words import counted
 
 Scores = ReplyScores | TranscriptScores
 Format = Literal["table", "json", "jsonl", "csv"]
@@ -81,26 +82,38 @@ def turn_rows(scores: TranscriptScores) -> list[dict[str, Any]]:
     return [t.to_dict() for t in scores.turns]
 
 
-# Text from the file that a spreadsheet would run as a formula if it began so.
+# A cell a spreadsheet would run as a formula if it began so (the OWASP list).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _as_text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    value = "'" + value if value.startswith(_FORMULA_START) else value
+    # The writer quotes a cell only for its line terminator's characters, so a lone
+    # carriage return would go out bare and a spreadsheet would start a new row there,
+    # its first cell free to be a formula; as a newline it is quoted inside the cell.
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _csv_cell(value: Any) -> str:
+    # A number this program computed cannot carry a formula, and a quote before "-0.25"
+    # would make a spreadsheet treat it as text; every other cell may hold words from the
+    # file (an id, a turn, a reaction built from them) and is neutralised.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _cell(value)
+    return _as_text(_cell(value))
 
 
 def to_csv(scores: Scores) -> str:
-    """Best first for replies, in order for a transcript. Text from the file (ids, turns)
-    that begins like a formula is prefixed with ' so a spreadsheet shows it as text."""
+    """Best first for replies, in order for a transcript. Any text cell that begins like
+    a formula (=, +, -, @, tab or carriage return) is prefixed with ' so that a
+    spreadsheet shows it as text rather than running it."""
     columns, rows = ((REPLY_COLUMNS, reply_rows(scores)) if isinstance(scores, ReplyScores)
                      else (TURN_COLUMNS, turn_rows(scores)))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([row[c] if c in ("rank", "index")
-                         else _as_text(_cell(row[c])) if c in ("id", "text")
-                         else _cell(row[c]) for c in columns])
+        writer.writerow([_csv_cell(row[c]) for c in columns])
     return buffer.getvalue()
 
 
@@ -139,7 +152,8 @@ def to_table(scores: Scores) -> str:
                 f"{r.receptivity_change:+.2f}" if r else "—", r.mood if r else "—",
                 _clip(row.reply, 48), _clip(r.reply, 48) if r else "",
             ])
-        out = [f"{scores.name}: {len(scores.rows)} replies scored, best first", ""]
+        out = [f"{scores.name}: {counted(len(scores.rows), 'reply', 'replies')} scored, "
+               "best first", ""]
         out += _table(["Rank", "Id", "Code", "Stance", "Δ recep.", "Mood", "Reply",
                        "The person would say"], rows)
         unlocking = [(row.id, row.reaction.unlocks) for row in scores.ranked
@@ -151,7 +165,7 @@ def to_table(scores: Scores) -> str:
     turns = [[str(t.index), t.speaker, _clip(t.text, 70),
               CODE_LABELS[t.coded.code] if t.coded else "", STANCE_LABELS[t.coded.stance]
               if t.coded else ""] for t in scores.turns]
-    out = [f"{scores.name}: {len(scores.worker_turns)} worker turns coded", ""]
+    out = [f"{scores.name}: {counted(len(scores.worker_turns), 'worker turn')} coded", ""]
     out += _table(["Turn", "Speaker", "Text", "Code", "Stance"], turns)
     out += ["", "Indicators (MITI-style bands)", ""]
     out += _table(["Indicator", "This transcript", "Fair", "Good", "Band"], [

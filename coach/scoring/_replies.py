@@ -16,13 +16,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from coach.coding import CodeResult, InvalidReply, reply_text
 from coach.moments import Moment, MomentError, Reaction, Reactor
 from coach.scoring._input import ScoringError
+from coach.scoring._words import counted
 
 REQUIRED = ("id", "reply")
 OPTIONAL = ("moment", "context")
@@ -154,7 +155,8 @@ class _Lines:
     reply may span lines, and blank lines are skipped), so problems name the right line."""
 
     def __init__(self, text: str) -> None:
-        self._lines = io.StringIO(text, newline="")
+        # Split as the csv module expects a file opened with newline="" to be split.
+        self._lines = list(io.StringIO(text, newline=""))
         self.number = 0
         self.start = 0
         self._waiting = True
@@ -163,7 +165,9 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        line = next(self._lines)
+        if self.number >= len(self._lines):
+            raise StopIteration
+        line = self._lines[self.number]
         self.number += 1
         if self._waiting and line.strip():
             self.start, self._waiting = self.number, False
@@ -172,14 +176,65 @@ class _Lines:
     def next_record(self) -> None:
         self._waiting = True
 
+    def read_again_after(self, line: int) -> None:
+        """Go back to just after ``line``: the lines an unclosed quote swallowed are rows
+        of their own, not part of one reply."""
+        self.number = line
+        self._waiting = True
+
+
+_NEVER_CLOSED = "a quote is opened here and never closed"
+
+
+def _explain(exc: csv.Error) -> str | None:
+    """What a strict reader's complaint means to a person, or None when it is not one
+    the rest of the file can be read after."""
+    message = str(exc)
+    if "unexpected end of data" in message:
+        return _NEVER_CLOSED
+    if "expected after" in message:
+        return ("a closing quote is followed by more text (put the whole value in double "
+                'quotes, and write a quote inside it as two: "")')
+    return None
+
+
+def _records(reader: csv.DictReader[str], lines: _Lines,
+             problems: list[Problem]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each record with the line it starts on. A record the reader refuses is a problem
+    on that line, and reading carries on after it; after a quote that is never closed,
+    the lines it swallowed are read again as rows of their own."""
+    lines.next_record()
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = lines.start
+            message = _explain(exc)
+            if message is None:
+                problems.append(Problem(line, f"the CSV cannot be read from here on ({exc})"))
+                return
+            problems.append(Problem(line, message))
+            if message == _NEVER_CLOSED:
+                lines.read_again_after(line)
+            lines.next_record()
+            continue
+        line = lines.start
+        lines.next_record()
+        yield line, record
+
 
 def _rows(text: str) -> tuple[list[str], csv.DictReader[str], _Lines]:
     lines = _Lines(text)
-    reader = csv.DictReader(lines, restkey="\0extra", restval=None)
+    # strict: a quote never closed is an error to report, not a reply that silently
+    # runs on to the end of the file and swallows the rows after it.
+    reader = csv.DictReader(lines, restkey="\0extra", restval=None, strict=True)
     try:
         header = reader.fieldnames
     except csv.Error as exc:
-        raise ScoringError(f"the first line is not a CSV header ({exc})") from None
+        raise ScoringError(f"the first line is not a CSV header ({_explain(exc) or exc})"
+                           ) from None
     if not header or not any(h.strip() for h in header):
         raise ScoringError("the CSV is empty: the first line should be a header such as id,moment,reply")
     names = [h.strip().lower() for h in header]
@@ -218,51 +273,46 @@ def score_replies(
     rows: list[ScoredReply] = []
     problems: list[Problem] = []
     seen: dict[str, int] = {}
-    lines.next_record()
-    try:
-        for record in reader:
-            line = lines.start
-            lines.next_record()
-            cells = [v for v in record.values() if isinstance(v, str)]
-            if not record.get("\0extra") and not any(c.strip() for c in cells):
-                continue  # a blank line (or only commas) is not a row
-            if "\0extra" in record or any(record.get(n) is None for n in names):
-                got = len(names) + len(record.get("\0extra") or ()) - sum(
-                    record.get(n) is None for n in names)
-                problems.append(Problem(line, f"{got} fields where the header has {len(names)}"
-                                              " (put a reply with commas in double quotes)"))
-                continue
-            values = {k: (v or "").strip() for k, v in record.items()}
-            row_id = values["id"]
-            if not row_id:
-                problems.append(Problem(line, "the id is empty"))
-                continue
-            if row_id in seen:
-                problems.append(Problem(line, f"id {row_id!r} is already used on line {seen[row_id]}"))
-                continue
-            if len(rows) >= MAX_ROWS:
-                problems.append(Problem(line, f"more than {MAX_ROWS} rows; split the file"))
-                break
-            try:
-                reply = reply_text(values["reply"])
-                moment = resolver.moment(values.get("moment", ""), values.get("context", ""))
-                if moment is not None:
-                    reaction: Reaction | None = reactor.react(moment, reply)
-                    assert reaction is not None
-                    coded = reaction.coded
-                else:
-                    reaction = None
-                    context = values.get("moment") or values.get("context") or None
-                    coded = coder.code(reply, context=context)
-            except (InvalidReply, MomentError) as exc:
-                problems.append(Problem(line, str(exc)))
-                continue
-            seen[row_id] = line
-            rows.append(ScoredReply(line=line, id=row_id, reply=reply,
-                                    moment=moment.id if moment else None,
-                                    coded=coded, reaction=reaction))
-    except csv.Error as exc:
-        problems.append(Problem(lines.start, f"the CSV cannot be read from here on ({exc})"))
+    for line, record in _records(reader, lines, problems):
+        cells = [v for v in record.values() if isinstance(v, str)]
+        if not record.get("\0extra") and not any(c.strip() for c in cells):
+            continue  # a blank line (or only commas) is not a row
+        if "\0extra" in record or any(record.get(n) is None for n in names):
+            got = len(names) + len(record.get("\0extra") or ()) - sum(
+                record.get(n) is None for n in names)
+            problems.append(Problem(line, f"{counted(got, 'field')} where the header has "
+                                          f"{len(names)} (put a reply with commas in double "
+                                          "quotes)"))
+            continue
+        values = {k: (v or "").strip() for k, v in record.items()}
+        row_id = values["id"]
+        if not row_id:
+            problems.append(Problem(line, "the id is empty"))
+            continue
+        if row_id in seen:
+            problems.append(Problem(line, f"id {row_id!r} is already used on line {seen[row_id]}"))
+            continue
+        if len(rows) >= MAX_ROWS:
+            problems.append(Problem(line, f"more than {MAX_ROWS} rows; split the file"))
+            break
+        try:
+            reply = reply_text(values["reply"])
+            moment = resolver.moment(values.get("moment", ""), values.get("context", ""))
+            if moment is not None:
+                reaction: Reaction | None = reactor.react(moment, reply)
+                assert reaction is not None
+                coded = reaction.coded
+            else:
+                reaction = None
+                context = values.get("moment") or values.get("context") or None
+                coded = coder.code(reply, context=context)
+        except (InvalidReply, MomentError) as exc:
+            problems.append(Problem(line, str(exc)))
+            continue
+        seen[row_id] = line
+        rows.append(ScoredReply(line=line, id=row_id, reply=reply,
+                                moment=moment.id if moment else None,
+                                coded=coded, reaction=reaction))
     if not rows:
         detail = "; ".join(str(p) for p in problems[:5]) if problems else "the CSV has a header but no rows"
         raise ScoringError(f"no reply could be scored: {detail}")

@@ -20,6 +20,7 @@ from coach.report import SessionReport, TurnRecord, build_report
 from coach.retrieval import Search
 from coach.scoring._input import ScoringError
 from coach.scoring._replies import Problem
+from coach.scoring._words import counted
 
 # "Name: words", after any bullet or quote marker; a name is short and has no sentence in it.
 _TURN = re.compile(r"^\s*(?:[-*>]\s+)?(?P<name>[^\W\d][\w .'’()/-]{0,39}?)\s*:\s*(?P<text>.*)$")
@@ -122,8 +123,8 @@ def parse_transcript(
         only = worker if "worker" in found else person
         missing = person if "worker" in found else worker
         raise ScoringError(
-            f"only {only!r} speaks in this transcript ({len(turns)} turns); a conversation "
-            f"needs {missing!r} too.{hint}"
+            f"only {only!r} speaks in this transcript ({counted(len(turns), 'turn')}); "
+            f"a conversation needs {missing!r} too.{hint}"
         )
     return [Turn(k, n, s, t) for k, (n, s, t) in enumerate(turns, 1)], problems
 

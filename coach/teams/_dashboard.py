@@ -114,13 +114,35 @@ def _mean_of(who: str, rows: Sequence[DashboardRow]) -> dict[str, Any]:
     return entry
 
 
+# A cell a spreadsheet would run as a formula if it began so (the OWASP list), as in
+# coach.scoring's CSV; not imported from there, since coach.report imports this package.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any) -> Any:
+    # Names, teams and personas are typed by people and may begin like a formula; a
+    # number the dashboard computed cannot, and stays a number ("-0.25", not text).
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_FORMULA_START):
+        value = "'" + value
+    # The writer quotes a cell only for its line terminator's characters, so a lone
+    # carriage return would go out bare and a spreadsheet would start a new row there,
+    # its first cell free to be a formula; as a newline it is quoted inside the cell.
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def to_csv(rows: Iterable[DashboardRow]) -> str:
+    """One line per session. Any text cell that begins like a formula (=, +, -, @, tab
+    or carriage return) is prefixed with ' so that a spreadsheet shows it as text."""
     fields = list(DashboardRow.__dataclass_fields__)
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.to_dict().items()})
+        writer.writerow({k: _csv_cell(v) for k, v in row.to_dict().items()})
     return buffer.getvalue()
 
 

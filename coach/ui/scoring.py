@@ -17,7 +17,7 @@ import gradio as gr
 
 from coach.batchscoring import ScoringService
 from coach.coding import CODE_LABELS, STANCE_LABELS
-from coach.scoring import ReplyScores, Scores, TranscriptScores, render
+from coach.scoring import ReplyScores, Scores, TranscriptScores, counted, render
 from coach.service import CoachService, ServiceError
 from coach.store import User
 
@@ -54,7 +54,9 @@ def problems_html(scores: Scores) -> str:
     if not scores.problems:
         return ""
     items = "".join(f"<li>{esc(p)}</li>" for p in scores.problems)
-    return f'<div class="score-problems"><p>Some lines were skipped:</p><ul>{items}</ul></div>'
+    skipped = ("One line was skipped:" if len(scores.problems) == 1
+               else f"{len(scores.problems)} lines were skipped:")
+    return f'<div class="score-problems"><p>{skipped}</p><ul>{items}</ul></div>'
 
 
 def replies_html(scores: ReplyScores) -> str:
@@ -73,13 +75,14 @@ def replies_html(scores: ReplyScores) -> str:
             f"<td>{esc(r.mood) if r else '—'}</td><td>{esc(r.reply) if r else ''}</td>"
             f"<td>{esc('; '.join(r.unlocks)) if r else ''}</td></tr>")
     rows.append("</tbody></table>")
-    summary = (f"<p>{len(scores.rows)} {'reply' if len(scores.rows) == 1 else 'replies'} "
-               f"scored from {esc(scores.name)}, best first.</p>")
+    summary = (f"<p>{counted(len(scores.rows), 'reply', 'replies')} scored from "
+               f"{esc(scores.name)}, best first.</p>")
     return summary + "".join(rows)
 
 
 def transcript_html(scores: TranscriptScores) -> str:
-    out = [f"<p>{len(scores.worker_turns)} worker turns coded from {esc(scores.name)}.</p>",
+    out = [f"<p>{counted(len(scores.worker_turns), 'worker turn')} coded from "
+           f"{esc(scores.name)}.</p>",
            '<table class="review-table"><thead><tr><th scope="col">Indicator</th>'
            '<th scope="col">This transcript</th><th scope="col">Fair</th>'
            '<th scope="col">Good</th><th scope="col">Band</th></tr></thead><tbody>']

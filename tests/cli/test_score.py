@@ -10,6 +10,7 @@ import pytest
 
 from coach.cli import main
 from coach.scoring import MAX_BYTES
+from tests.scoring.damaged_docx import DAMAGE, damaged_docx
 from tests.support.scoring import EXAMPLES, big_file
 
 DEBS_CSV = str(EXAMPLES / "debs-six-replies.csv")
@@ -117,3 +118,70 @@ def test_a_missing_file_and_an_unknown_persona_are_exit_status_2(capsys, tmp_pat
     assert status == 2 and "cannot read the file" in err
     status, _, err = run(capsys, DEBS_CSV, "--persona", "dawn")
     assert status == 2 and "no persona 'dawn'" in err
+
+
+@pytest.mark.parametrize("how", sorted(DAMAGE))
+def test_a_damaged_word_document_is_a_clear_message_and_exit_status_2(
+    capsys, tmp_path, how
+) -> None:
+    path = damaged_docx(tmp_path / "visit.docx", how)
+    status, out, err = run(capsys, str(path))
+    assert status == 2 and out == ""
+    assert err.startswith("error: visit.docx could not be read as a Word document (")
+    assert "Traceback" not in err
+
+
+def test_a_report_into_a_missing_folder_is_refused_before_scoring(capsys, tmp_path) -> None:
+    report = tmp_path / "missing" / "folder" / "r.md"
+    status, out, err = run(capsys, OUTCOMES, "--person", "Carer", "--report", str(report))
+    assert status == 2
+    assert out == ""  # no table that looks like success
+    assert err == (f"error: cannot write the report to {report}: the folder "
+                   f"{report.parent} does not exist\n")
+    assert not report.parent.exists()
+
+
+def test_a_report_path_through_a_file_or_onto_a_folder_is_refused(capsys, tmp_path) -> None:
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    status, _, err = run(capsys, OUTCOMES, "--person", "Carer",
+                         "--report", str(tmp_path / "notes.txt" / "r.md"))
+    assert status == 2 and "notes.txt is a file, not a folder" in err
+    (tmp_path / "r.md").mkdir()
+    status, _, err = run(capsys, OUTCOMES, "--person", "Carer", "--report", str(tmp_path / "r.md"))
+    assert status == 2 and f"cannot write the report to {tmp_path / 'r.md'}: it is a folder" in err
+
+
+def test_a_report_that_cannot_be_written_is_a_clear_message_and_exit_status_2(
+    capsys, tmp_path, monkeypatch, indexed_settings
+) -> None:
+    monkeypatch.setenv("COACH_DATA_DIR", str(indexed_settings.data_dir))
+    report = tmp_path / "r.md"
+    write_text = Path.write_text
+
+    def refuse(self: Path, *args, **kwargs) -> int:
+        if self == report:
+            raise PermissionError(13, "Permission denied", str(self))
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", refuse)
+    status, _, err = run(capsys, OUTCOMES, "--person", "Carer", "--report", str(report))
+    assert status == 2
+    assert f"error: cannot write the report to {report}: permission denied" in err
+    assert "Traceback" not in err and "report written" not in err
+
+
+def test_a_quote_never_closed_is_reported_by_line_and_nothing_is_merged(capsys, tmp_path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('id,reply\n1,What matters to you?\n2,"unterminated quote\n3,ok\n',
+                    encoding="utf-8")
+    status, out, err = run(capsys, str(path), "--json")
+    assert status == 0
+    assert [r["id"] for r in json.loads(out)] == ["1", "3"]
+    assert "t.csv: line 3: a quote is opened here and never closed; skipped" in err
+
+
+def test_the_table_counts_one_reply_as_one_reply(capsys, tmp_path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("id,reply\n1,What matters to you?\n", encoding="utf-8")
+    status, out, _ = run(capsys, str(path))
+    assert status == 0 and out.startswith("one.csv: 1 reply scored, best first\n")

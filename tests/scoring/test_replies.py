@@ -210,3 +210,51 @@ def test_csv_output_keeps_formula_like_ids_as_text(tmp_path) -> None:
     table = list(csv.DictReader(io.StringIO(render(score(path), "csv"))))
     assert table[0]["id"] == "\'=HYPERLINK(\"http://x\")"
     assert json.loads(render(score(path), "json"))[0]["id"] == '=HYPERLINK("http://x")'
+
+
+# --- quotes that are never closed or closed too soon ----------------------------------------
+
+
+def test_a_quote_never_closed_is_reported_and_the_rows_after_it_are_still_scored(tmp_path) -> None:
+    path = write(tmp_path, 'id,reply\n1,What matters to you?\n2,"unterminated quote\n3,ok\n')
+    scores = score(path)
+    # Nothing is merged: row 2 is skipped, and row 3 is a row, not the end of reply 2.
+    assert [(r.id, r.reply) for r in scores.rows] == [("1", "What matters to you?"), ("3", "ok")]
+    assert [str(p) for p in scores.problems] == [
+        "line 3: a quote is opened here and never closed; skipped"]
+
+
+def test_a_quote_never_closed_at_the_end_of_the_file_is_reported(tmp_path) -> None:
+    scores = score(write(tmp_path, 'id,reply\n1,What matters to you?\n2,"You sound\nworried'))
+    assert [r.id for r in scores.rows] == ["1"]
+    # The line it swallowed is read again, and is a bad row of its own.
+    assert [(p.line, p.message) for p in scores.problems] == [
+        (3, "a quote is opened here and never closed"),
+        (4, "1 field where the header has 2 (put a reply with commas in double quotes)")]
+
+
+def test_text_after_a_closing_quote_is_reported_not_run_together(tmp_path) -> None:
+    path = write(tmp_path, 'id,reply\n1,"You sound" worried\n2,"A reply over\ntwo" lines\n'
+                           '3,What matters to you?\n')
+    scores = score(path)
+    assert [r.id for r in scores.rows] == ["3"]
+    assert [p.line for p in scores.problems] == [2, 3]
+    assert all("a closing quote is followed by more text" in p.message for p in scores.problems)
+
+
+def test_a_quote_never_closed_in_the_header_is_refused_clearly(tmp_path) -> None:
+    with pytest.raises(ScoringError, match=r"the first line is not a CSV header \(a quote is "
+                                           r"opened here and never closed\)"):
+        score(write(tmp_path, 'id,"reply\n1,What matters to you?\n'))
+
+
+# --- counts in messages ----------------------------------------------------------------------
+
+
+def test_counts_in_reply_messages_agree_with_one_and_many(tmp_path) -> None:
+    path = write(tmp_path, "id,reply\n1,What matters to you?\n2\n3,Tell me more.,again,and again\n")
+    scores = score(path)
+    assert [p.message.split(" (")[0] for p in scores.problems] == [
+        "1 field where the header has 2", "4 fields where the header has 2"]
+    assert "replies.csv: 1 reply scored, best first" in render(scores, "table")
+    assert "debs-six-replies.csv: 6 replies scored, best first" in render(score(DEBS_CSV), "table")

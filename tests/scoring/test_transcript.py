@@ -11,6 +11,7 @@ import pytest
 
 from coach.report import report_markdown
 from coach.scoring import ScoringError, TranscriptScores, parse_transcript, render, score_file
+from tests.scoring.damaged_docx import DAMAGE, damaged_docx
 from tests.support.scoring import EXAMPLES, parts
 
 PAPERWORK = EXAMPLES / "carers-assessment-paperwork.md"
@@ -145,3 +146,35 @@ def test_a_docx_that_is_not_a_word_document_is_refused(tmp_path) -> None:
 def test_the_same_names_for_both_speakers_is_refused() -> None:
     with pytest.raises(ScoringError, match="both called"):
         parse_transcript(["A: hi"], worker="Sam", person="sam")
+
+
+@pytest.mark.parametrize("how", sorted(DAMAGE))
+def test_a_damaged_word_document_is_refused_clearly_not_with_a_crash(tmp_path, how) -> None:
+    path = damaged_docx(tmp_path / "visit.docx", how)
+    with pytest.raises(ScoringError, match=r"^visit.docx could not be read as a Word document "
+                                           r"\(.+\); open it in Word and save it again"):
+        score(path)
+
+
+def test_a_damaged_word_document_says_what_is_damaged_in_plain_words(tmp_path) -> None:
+    cut = damaged_docx(tmp_path / "cut.docx", "truncated")
+    with pytest.raises(ScoringError, match=r"\(the text inside it is damaged: "):
+        score(cut)
+    bare = damaged_docx(tmp_path / "bare.docx", "bare-types")
+    with pytest.raises(ScoringError) as refused:
+        score(bare)
+    # python-docx's own words name its internals; the person is told what it means.
+    assert "its parts are not laid out as Word writes them" in str(refused.value)
+    assert "lxml" not in str(refused.value) and "attribute" not in str(refused.value)
+
+
+def test_counts_in_transcript_messages_agree_with_one_and_many(tmp_path) -> None:
+    path = tmp_path / "visit.txt"
+    path.write_text("Worker: What matters to you?\nPerson: My garden.\n", encoding="utf-8")
+    assert "visit.txt: 1 worker turn coded\n" in render(score(path), "table")
+    path.write_text("Worker: Hello.\nPerson: Hiya.\nWorker: What matters to you?\n"
+                    "Person: My garden.\n", encoding="utf-8")
+    assert "visit.txt: 2 worker turns coded\n" in render(score(path), "table")
+    path.write_text("Worker: Hello.\n", encoding="utf-8")
+    with pytest.raises(ScoringError, match=r"speaks in this transcript \(1 turn\);"):
+        score(path)
