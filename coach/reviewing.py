@@ -141,6 +141,8 @@ class ReviewOps:
         if is_blank(reason):
             raise ServiceError("Say why, in a few words: the reason is what the trainee and "
                                "the coder's training learn from.")
+        if len(reason) > MAX_COMMENT_CHARS:
+            raise ServiceError(f"Reasons are limited to {MAX_COMMENT_CHARS:,} characters.")
         self._check_turn(session, turn)
         self.store.set_override(session_id, turn - 1, code, stance, reason, user.id)
         self.service.rebuild_report(session_id)
@@ -170,6 +172,9 @@ class ReviewOps:
         cleaned = {f: "" if is_blank(v) else v for f, v in cleaned.items()}
         if not any(cleaned.values()):
             raise ServiceError("The note is empty: answer at least one of the four questions.")
+        if any(len(v) > MAX_COMMENT_CHARS for v in cleaned.values()):
+            raise ServiceError(f"Each part of the note is limited to {MAX_COMMENT_CHARS:,} "
+                               "characters.")
         self.store.set_note(session_id, user.id, **cleaned)
         return self.review(user, session_id)
 

@@ -173,6 +173,15 @@ class CoachService:
                                f"is no turn {index + 1}.")
         return PersonaState.from_dict(self.store.state_after(session_id, index))
 
+    def _resent(self, session: PracticeSession, index: int, message: str) -> SessionView:
+        """The session as it is, for a turn sent again under the id it was stored with; an
+        id reused for other words is a fault of the page, and that message is not sent."""
+        turns = session.turns or []
+        if index < len(turns) and turns[index].learner != message:
+            raise ServiceError("A reply with other words was already sent under this turn's "
+                               "id, so this one was not sent: press Send again.")
+        return self._view(session)
+
     def take_turn(self, user: User, session_id: str, text: str,
                   client_turn_id: str | None = None) -> SessionView:
         """``client_turn_id``: the id the browser gave this turn; sending it again (a retry,
@@ -188,8 +197,10 @@ class CoachService:
             raise ServiceError("A turn id can be at most 64 characters.")
         with self._session_locks.hold(session_id):
             session = self._owned(user, session_id)
-            if client_turn_id and self.store.turn_with_client_id(session_id, client_turn_id) is not None:
-                return self._view(session)
+            if client_turn_id:
+                sent = self.store.turn_with_client_id(session_id, client_turn_id)
+                if sent is not None:
+                    return self._resent(session, sent, message)
             if session.status != "active":
                 raise ServiceError("This conversation has ended. Start a new one to practise again.")
             engine = self.engine(session.persona_id)
@@ -213,9 +224,12 @@ class CoachService:
                     state_after=state.to_dict(), client_turn_id=client_turn_id,
                 )
             except StoreConflict:
-                view = self._view(self.store.get_session(session_id))
-                if client_turn_id and self.store.turn_with_client_id(session_id, client_turn_id) is not None:
-                    return view  # the same turn, stored by another replica meanwhile
+                stored = self.store.get_session(session_id)
+                sent = (self.store.turn_with_client_id(session_id, client_turn_id)
+                        if client_turn_id else None)
+                if sent is not None:  # the same turn, stored by another replica meanwhile
+                    return self._resent(stored, sent, message)
+                view = self._view(stored)
                 return _with_notice(view, "This conversation moved on in another window; here it is "
                                           "as it stands now. Your last message was not sent.")
             if outcome.ended:

@@ -38,6 +38,7 @@ from coach.views import SessionView
 CONSOLE = User(id=0, username="console", display_name="Administrator at the console",
                role="admin", created_at=datetime(2000, 1, 1, tzinfo=UTC))
 TEAM_NAME_MAX = 64
+MAX_GOAL_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,12 @@ class SupervisionService(ReviewOps):
         if is_blank(goal):
             raise ServiceError("Say what the assignment is for, e.g. 'practise complex "
                                "reflections when Debs gets defensive'.")
+        if len(goal) > MAX_GOAL_CHARS:
+            raise ServiceError(f"Goals are limited to {MAX_GOAL_CHARS} characters: say in a "
+                               "sentence or two what the practice is for.")
+        if due is not None and due < date.today():
+            raise ServiceError(f"The due date {due:%d %b %Y} has already passed: choose today "
+                               "or a later date.")
         focus = (focus or "").strip() or None
         skills = focus_skills()
         if focus is not None and focus not in skills:

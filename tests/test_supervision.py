@@ -118,6 +118,11 @@ def test_assignments_reach_the_team_and_report_who_has_done_what(
         sup.assign(people.ann, "debs", "goal", trainees=["bob"])
     with pytest.raises(ServiceError, match="Unknown focus skill"):
         sup.assign(people.north_lead, "debs", "goal", team="North", focus="charm")
+    with pytest.raises(ServiceError, match="has already passed"):
+        sup.assign(people.north_lead, "debs", "goal", team="North",
+                   due=date.today() - timedelta(days=1))
+    with pytest.raises(ServiceError, match="limited to 500"):
+        sup.assign(people.north_lead, "debs", "g" * 501, team="North")
 
     # A session started from the assignment is linked to it; Bob's is still open.
     session = _played(sup, people.ann, assignment=made.id)
@@ -158,6 +163,8 @@ def test_an_override_puts_the_human_code_in_the_report_and_keeps_the_machines(
         sup.override(people.south_lead, session, 2, code=human, reason="not my team")
     with pytest.raises(ServiceError, match="Say why"):
         sup.override(people.north_lead, session, 2, code=human, reason=" ")
+    with pytest.raises(ServiceError, match="limited to 2,000"):
+        sup.override(people.north_lead, session, 2, code=human, reason="r" * 2001)
     with pytest.raises(ServiceError, match="Unknown code"):
         sup.override(people.north_lead, session, 2, code="flattery", reason="x")
     with pytest.raises(NotAllowed, match="no reply 9"):
@@ -192,6 +199,8 @@ def test_comments_and_the_supervision_note_reach_the_trainee(
                  needs_to_happen="Swap one question for a reflection")
     with pytest.raises(NotAllowed):
         sup.set_note(people.ann, session, working_well="me")
+    with pytest.raises(ServiceError, match="limited to 2,000"):
+        sup.set_note(people.north_lead, session, worried_about="w" * 2001)
     seen = sup.review(people.ann, session)
     assert [c.text for c in seen.turns[2].comments] == ["<b>Lovely</b> complex reflection here.",
                                                         "Thanks, I tried to slow down."]

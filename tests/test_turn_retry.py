@@ -86,3 +86,16 @@ def test_an_id_is_per_session(two_replicas: tuple[CoachService, CoachService], t
     a, b = one.start_session(user, "debs", resume=False), one.start_session(user, "johanna")
     one.take_turn(user, a.id, "Hello Debs.", client_turn_id="k")
     assert len(one.take_turn(user, b.id, "Hello Johanna.", client_turn_id="k").turns) == 1
+
+
+def test_an_id_sent_again_with_other_words_is_refused_and_nothing_more_is_stored(
+        two_replicas: tuple[CoachService, CoachService]) -> None:
+    one, two = two_replicas
+    user = _trainee(one)
+    session = one.start_session(user, "britton")
+    one.take_turn(user, session.id, "What matters to you about Cassie?", client_turn_id="t-9")
+    for replica in (one, two):
+        with pytest.raises(ServiceError, match="other words was already sent"):
+            replica.take_turn(user, session.id, "Something different", client_turn_id="t-9")
+    turns = one.store.get_session(session.id).turns
+    assert [t.learner for t in turns] == ["What matters to you about Cassie?"]

@@ -10,16 +10,23 @@ cannot be coded gives ``{"id", "line", "error"}`` instead and the rest are still
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import re
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
+from coach.cli._acting import BadInput, check_text, plural, reading_problem
 from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, HistoryTurn, InvalidReply
 from coach.settings import Settings
 from coach.wiring import Wiring
 
 BATCH = 256  # larger batches pad less once sorted by length (measured)
+# Bytes that are not UTF-8 arrive from standard input as lone surrogates (surrogateescape);
+# decoded UTF-8 never holds one.
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,6 +44,8 @@ class LineError(ValueError):
 
 def parse_line(raw: str) -> tuple[Any, tuple[str, str | None, tuple[HistoryTurn, ...]]]:
     """The id and (reply, context, history) of one JSONL line, or LineError."""
+    if _NOT_UTF8.search(raw):
+        raise LineError("not UTF-8 text: save the input as UTF-8")
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -152,17 +161,27 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print("error: give either a reply or --jsonl FILE, not both", file=sys.stderr)
             return 2
         if args.jsonl == "-":
+            if isinstance(sys.stdin, io.TextIOWrapper):
+                # A stream cannot be checked before coding starts, so a line that is not
+                # UTF-8 becomes that line's error rather than a crash part-way through.
+                sys.stdin.reconfigure(errors="surrogateescape")
             failures = code_jsonl(sys.stdin, sys.stdout, _coder(settings))
         else:
+            path = Path(args.jsonl)
             try:
-                stream = open(args.jsonl, encoding="utf-8")  # noqa: SIM115
+                # A file can be checked first: refuse it whole rather than code half of it.
+                check_text(path)
+                stream = path.open(encoding="utf-8-sig")
+            except BadInput as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
             except OSError as exc:
-                print(f"error: cannot read {args.jsonl}: {exc.strerror}", file=sys.stderr)
+                print(f"error: {reading_problem(path, exc)}", file=sys.stderr)
                 return 2
             with stream:
                 failures = code_jsonl(stream, sys.stdout, _coder(settings))
         if failures:
-            print(f"{failures} line(s) could not be coded; see the \"error\" lines",
+            print(f"{plural(failures, 'line')} could not be coded; see the \"error\" lines",
                   file=sys.stderr)
         return 1 if failures else 0
     if args.reply is None:

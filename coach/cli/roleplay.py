@@ -18,8 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from coach.cli._acting import BadInput, read_text
 from coach.coding import CODE_LABELS, STANCE_LABELS, InvalidReply
-from coach.settings import Settings
+from coach.settings import AppSettings, Settings
+from coach.text import clean_text, is_blank
 from coach.wiring import RealiserChoice, Wiring
 
 if TYPE_CHECKING:
@@ -37,9 +39,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="which opening line to use")
 
 
-def read_script(path: Path) -> list[str]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+def read_script(path: Path, *, max_chars: int | None = None) -> list[str]:
+    """The trainee lines of a script: blank lines and ``#`` comments skipped, every other
+    line checked as the app checks a message before anything starts, so a bad line 40 does
+    not leave a half-played session behind. BadInput names the file and the line.
+
+    ``max_chars``: the settings' limit on a message; a caller without the settings to hand
+    gets it from the environment, as ``load_settings`` would."""
+    limit = max_chars if max_chars is not None else AppSettings().max_message_chars
+    lines = []
+    for number, raw in enumerate(read_text(path).splitlines(), 1):
+        line = clean_text(raw)
+        if not line or line.startswith("#"):
+            continue
+        if is_blank(line):
+            raise BadInput(f"{path}, line {number} shows nothing (only invisible characters); "
+                           "delete it or write out the reply. Nothing was started.")
+        if len(line) > limit:
+            raise BadInput(f"{path}, line {number} has {len(line):,} characters; a reply is "
+                           f"limited to {limit:,}. Nothing was started.")
+        lines.append(line)
+    if not lines:
+        raise BadInput(f"{path} has no lines to say (blank lines and lines starting with # "
+                       "are skipped).")
+    return lines
 
 
 def _fail(message: str) -> int:
@@ -76,9 +99,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     script: list[str] | None = None
     if args.script:
         try:
-            script = read_script(args.script)
-        except OSError as exc:
-            return _fail(f"cannot read {args.script}: {exc}")
+            script = read_script(args.script, max_chars=settings.app.max_message_chars)
+        except BadInput as exc:
+            return _fail(str(exc))
     try:
         engine = build_engine(settings, args.persona, args.realiser)
     except ValueError as exc:

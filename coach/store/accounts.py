@@ -73,9 +73,14 @@ def validate_username(username: str) -> str:
 
 
 def validate_role(role: str) -> Role:
-    if role not in ROLES:
-        raise InvalidRole(f"Unknown role '{role}': choose one of {', '.join(ROLES)}.")
-    return role
+    """The role, in lower case: a spreadsheet's 'Trainee' or 'TRAINEE' means 'trainee'."""
+    name = role.strip().lower()
+    if not name:
+        raise InvalidRole(f"Please give a role: one of {', '.join(ROLES)}.")
+    for known in ROLES:
+        if name == known:
+            return known
+    raise InvalidRole(f"Unknown role '{role.strip()}': choose one of {', '.join(ROLES)}.")
 
 
 def validate_display_name(display_name: str | None, username: str) -> str:

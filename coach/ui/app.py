@@ -201,8 +201,10 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
 
     def discard_past(session_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         user = current_user(request)
+        if not session_id:
+            raise gr.Error("Choose a session first.")
         try:
-            service.discard_session(user, session_id or "")
+            service.discard_session(user, session_id)
         except ServiceError as exc:
             raise gr.Error(str(exc)) from exc
         return (*history(request), history_choices(request))

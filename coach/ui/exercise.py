@@ -193,8 +193,8 @@ class ExerciseScreen:
         if exercise_id in (None, ""):
             raise gr.Error("Choose an exercise first.")
         try:
-            view = self.ex.view(user, int(exercise_id))
-        except (ServiceError, ValueError) as exc:
+            view = self.ex.view(user, _exercise_id(exercise_id))
+        except ServiceError as exc:
             raise gr.Error(str(exc)) from exc
         return self._shown(user, view)[1:]
 
@@ -203,16 +203,16 @@ class ExerciseScreen:
         if exercise_id in (None, ""):
             raise gr.Error("Choose an exercise first.")
         try:
-            view = self.ex.answer(user, int(exercise_id), text)
-        except (ServiceError, ValueError) as exc:
+            view = self.ex.answer(user, _exercise_id(exercise_id), text)
+        except ServiceError as exc:
             raise gr.Error(str(exc)) from exc  # the reply stays in the box
         return (*self._shown(user, view)[1:], "")
 
     def close(self, exercise_id: int | None, request: gr.Request) -> tuple[Any, ...]:
         user = self.current_user(request)
         try:
-            view = self.ex.close(user, int(exercise_id or 0))
-        except (ServiceError, ValueError) as exc:
+            view = self.ex.close(user, _exercise_id(exercise_id))
+        except ServiceError as exc:
             raise gr.Error(str(exc)) from exc
         return self._shown(user, view)[1:]
 
@@ -235,3 +235,11 @@ class ExerciseScreen:
                             [*shown, self.reply], api_name="answer_exercise")
         self.close_btn.click(self.close, [self.choice], shown,
                              api_name="close_exercise")
+
+
+def _exercise_id(value: object) -> int:
+    """The exercise chosen: the page sends a number, anything else was never one of ours."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise gr.Error("That exercise could not be found.") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -93,3 +94,37 @@ def test_cli_subprocess_reads_stdin() -> None:
     assert proc.returncode == 0, proc.stderr
     (out,) = _lines(proc.stdout)
     assert out["id"] == "x" and out["code"] == "open_question"
+
+
+def test_a_jsonl_file_that_is_not_utf8_is_refused_whole_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b'{"reply": "Hello"}\n\xff\xfe{"reply": "hi"}\n')
+    assert main(["code", "--jsonl", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # nothing coded from a file that will be refused
+    assert captured.err.startswith(f"error: {path} is not UTF-8 text: line 2 ")
+    assert "Traceback" not in captured.err
+
+
+def test_a_missing_jsonl_file_is_named_in_plain_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "missing.jsonl"
+    assert main(["code", "--jsonl", str(path)]) == 2
+    assert capsys.readouterr().err == f"error: No such file: {path}\n"
+
+
+def test_piped_lines_that_are_not_utf8_are_errors_of_their_own_and_the_rest_is_coded(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Strict decoding, as standard input has under a locale such as en_GB.UTF-8.
+    piped = b'\xff\xfe{"id": 1, "reply": "hi"}\n{"id": 2, "reply": "How are you?"}\n'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(piped), encoding="utf-8"))
+    assert main(["code", "--jsonl", "-"]) == 1
+    captured = capsys.readouterr()
+    first, second = _lines(captured.out)
+    assert first == {"id": None, "line": 1, "error": "not UTF-8 text: save the input as UTF-8"}
+    assert second["id"] == 2 and second["code"] == "open_question"
+    assert captured.err.startswith("1 line could not be coded;")

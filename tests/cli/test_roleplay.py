@@ -89,3 +89,40 @@ def test_interactive_session_shows_code_and_mood(tmp_path: Path) -> None:
     assert "still hidden" in text  # /status
     assert "Debs shared:" in text  # an unlock was announced by its title
     assert "Session over after 5 turns" in text
+
+
+def test_a_script_that_is_not_utf8_is_refused_naming_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "bad.txt"
+    script.write_bytes(b"\xff\xfeHello\n")
+    assert cli.main(["roleplay", "--persona", "debs", "--script", str(script)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"error: {script} is not UTF-8 text: line 1 ")
+    assert captured.out == ""
+
+
+def test_a_missing_script_is_named_in_plain_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "missing.txt"
+    assert cli.main(["roleplay", "--persona", "debs", "--script", str(script)]) == 2
+    assert capsys.readouterr().err == f"error: No such file: {script}\n"
+
+
+@pytest.mark.parametrize(("bad_line", "said"), [
+    ("x" * 2001, "has 2,001 characters; a reply is limited to 2,000"),
+    ("\u200b\u200b", "shows nothing (only invisible characters)"),
+])
+def test_every_script_line_is_checked_before_the_conversation_starts(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], bad_line: str, said: str) -> None:
+    script = tmp_path / "turns.txt"
+    script.write_text(f"# line 1 is a comment\n{GOOD_DEBS[0]}\n\n{bad_line}\n", encoding="utf-8")
+    assert cli.main(["roleplay", "--persona", "debs", "--script", str(script)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"error: {script}, line 4 {said}")
+    assert captured.out == ""  # not even the opening line
+
+
+def test_a_script_with_no_lines_to_say_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "turns.txt"
+    script.write_text("# only a comment\n\n", encoding="utf-8")
+    assert cli.main(["roleplay", "--persona", "debs", "--script", str(script)]) == 2
+    assert "has no lines to say" in capsys.readouterr().err

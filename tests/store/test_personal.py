@@ -204,7 +204,7 @@ def test_the_cli_exports_and_deletes_with_purge_only(
     assert "add --purge to confirm" in capsys.readouterr().err
     assert store.get_user_by_name("elin") is not None
     assert cli.main(["users", "delete", "elin", "--purge"]) == 0
-    assert "Deleted 'elin' and their data (3 turns, 1 practice sessions" in capsys.readouterr().out
+    assert "Deleted 'elin'.\nErased: 1 practice session, 3 turns" in capsys.readouterr().out
     assert store.get_user_by_name("elin") is None
     assert cli.main(["users", "export", "elin"]) == 1
     assert "no account called 'elin'" in capsys.readouterr().err

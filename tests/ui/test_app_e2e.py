@@ -114,8 +114,11 @@ def test_whole_debs_session_is_stored_and_reported(app: RunningApp) -> None:
 def test_bad_messages_are_refused_without_losing_anything(app: RunningApp) -> None:
     client = _client(app, "gareth", "another-pass-456")
     client.predict("britton", api_name="/start")
-    chat, _, notice, box = client.predict("   ", api_name="/send")
-    assert "empty" in notice and len(chat) == 1
+    for blank in ("   ", "\u200b\u2060"):  # spaces, or characters that show nothing
+        chat, _, notice, box = client.predict(blank, api_name="/send")
+        assert "The reply is empty" in notice and len(chat) == 1
+    with pytest.raises(Exception, match="Choose a session first"):
+        client.predict("", api_name="/discard")
     long = "Tell me more. " * 400
     chat, _, notice, box = client.predict(long, api_name="/send")
     assert "limited to" in notice and len(chat) == 1

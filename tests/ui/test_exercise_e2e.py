@@ -144,6 +144,8 @@ def test_roles_are_kept_apart_for_exercises(seeded: Seeded) -> None:
         _client(seeded.app, "dan").predict(exercise, api_name="/show_exercise")
     with pytest.raises(Exception, match="could not be found"):
         _client(seeded.app, "sam").predict(exercise, api_name="/close_exercise")
+    with pytest.raises(Exception, match="That exercise could not be found"):
+        nia.predict("abc", api_name="/show_exercise")  # not an id the page would send
     with pytest.raises(Exception, match="Only the team's supervisor"):
         _client(seeded.app, "ann").predict("North", MOMENT, False, api_name="/open_exercise")
     # Without a sign-in, the call is refused before any handler runs; so is the chart.

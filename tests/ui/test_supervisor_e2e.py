@@ -66,8 +66,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, warm_data_dir: Path) -> Ite
     made = sup.assign(nia, "debs", "Practise complex reflections when Debs gets <defensive>",
                       team="North", focus="complex_reflections",
                       due=date.today() + timedelta(days=5))
-    sup.assign(nia, "britton", "Ask what matters about Cassie", trainees=["ann"],
-               due=date.today() - timedelta(days=1))
+    # A due date in the past is refused when set; one that has passed since is stored so.
+    service.store.create_assignment("britton", "Ask what matters about Cassie", None,
+                                    date.today() - timedelta(days=1), None, nia.id, [ann.id])
     view = sup.start_assignment(ann, made.id)
     for line in LINES:
         service.take_turn(ann, view.id, line)
