@@ -122,3 +122,23 @@ def escape_markdown(text: str, limit: int | None = None) -> str:
         text = text[: limit - 1].rstrip() + "…"
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return _AUTOLINK.sub(lambda m: f"{m[1]}\\://" if m[1] else f"{m[3]}\\.", text)
+
+
+def counted(n: int, word: str, words: str | None = None) -> str:
+    """``n`` and the noun that agrees with it: "1 reply", "2 replies", never "1 replies"
+    (give ``words`` when adding "s" is not the plural)."""
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
+# A cell a spreadsheet would run as a formula if it began so (the OWASP list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """A text cell for a CSV that a spreadsheet shows as text rather than running."""
+    value = "'" + value if value.startswith(_FORMULA_START) else value
+    # The writer quotes a cell only for its line terminator's characters, so a lone
+    # carriage return would go out bare and a spreadsheet would start a new row there,
+    # its first cell free to be a formula; as a newline it is quoted inside the cell.
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+

@@ -73,12 +73,6 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
 
 
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """``n`` and the word that goes with it: "1 line", "2 lines", "0 replies" (give
-    ``words`` when adding an s is not the plural)."""
-    return f"{n:,} {word if n == 1 else words or word + 's'}"
-
-
 def reading_problem(path: Path, exc: OSError) -> BadInput:
     """Why ``path`` could not be read, in words rather than the OS's errno text."""
     if isinstance(exc, FileNotFoundError):

@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from coach.cli._acting import BadInput, check_text, plural, reading_problem
+from coach.cli._acting import BadInput, check_text, reading_problem
 from coach.coding import CODE_LABELS, STANCE_LABELS, CodeResult, HistoryTurn, InvalidReply
 from coach.settings import Settings
+from coach.text import counted
 from coach.wiring import Wiring
 
 BATCH = 256  # larger batches pad less once sorted by length (measured)
@@ -181,7 +182,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             with stream:
                 failures = code_jsonl(stream, sys.stdout, _coder(settings))
         if failures:
-            print(f"{plural(failures, 'line')} could not be coded; see the \"error\" lines",
+            print(f"{counted(failures, 'line')} could not be coded; see the \"error\" lines",
                   file=sys.stderr)
         return 1 if failures else 0
     if args.reply is None:

@@ -11,9 +11,10 @@ import io
 import sys
 from pathlib import Path
 
-from coach.cli._acting import BadInput, guarded, plural, read_text, services
+from coach.cli._acting import BadInput, guarded, read_text, services
 from coach.settings import Settings
 from coach.store.accounts import normalise_username
+from coach.text import counted
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
@@ -36,12 +37,12 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         for line, said in sorted([(line, f"{problem} (skipped)") for line, problem in done.problems]
                                  + notes):
             print(f"line {line}: {said}", file=sys.stderr)
-        counts = [f"{plural(len(done.created), 'account')} created"]
+        counts = [f"{counted(len(done.created), 'account')} created"]
         if notes:
-            counts.append(plural(len(notes), "row naming an existing account",
+            counts.append(counted(len(notes), "row naming an existing account",
                                  "rows naming existing accounts"))
-        counts += [plural(len(done.joined), "team place"),
-                   f"{plural(len(done.problems), 'row')} skipped"]
+        counts += [counted(len(done.joined), "team place"),
+                   f"{counted(len(done.problems), 'row')} skipped"]
         summary = ", ".join(counts) + "."
         if done.created:
             summary += (" Hand each password over once; the person should change it when "

@@ -8,9 +8,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from coach.cli._acting import BadInput, plural, writing_problem
+from coach.cli._acting import BadInput, writing_problem
 from coach.settings import Settings
 from coach.store.accounts import ROLES, validate_role
+from coach.text import counted
 
 
 class _UsersError(Exception):
@@ -208,8 +209,8 @@ def _kept_on_deletion(document: dict[str, Any]) -> Counter[str]:
 
 
 def _listed(counts: dict[str, int], nouns: dict[str, tuple[str, str]]) -> str:
-    known = [plural(counts[t], *nouns[t]) for t in nouns if counts.get(t)]
-    other = [plural(n, f"row of {t.replace('_', ' ')}", f"rows of {t.replace('_', ' ')}")
+    known = [counted(counts[t], *nouns[t]) for t in nouns if counts.get(t)]
+    other = [counted(n, f"row of {t.replace('_', ' ')}", f"rows of {t.replace('_', ' ')}")
              for t, n in counts.items() if n and t not in nouns]
     return ", ".join(known + other)
 
@@ -227,7 +228,7 @@ def deletion_summary(username: str, counts: dict[str, int], kept: Counter[str]) 
         lines.append(f'Kept for the people they concern, shown as by "deleted user": {listed}.')
     if counts.get(_REDACTED):
         lines.append("Kept with their lines removed: "
-                     f"{plural(counts[_REDACTED], 'team exercise')} made from their sessions.")
+                     f"{counted(counts[_REDACTED], 'team exercise')} made from their sessions.")
     return "\n".join(lines)
 
 

@@ -15,7 +15,6 @@ from coach.scoring._input import MAX_BYTES, ScoringError, file_kind
 from coach.scoring._output import Scores, render, reply_rows, score_file, turn_rows
 from coach.scoring._replies import Problem, ReplyScores, ScoredReply, score_replies
 from coach.scoring._transcript import TranscriptScores, Turn, parse_transcript, score_transcript
-from coach.scoring._words import counted
 
 __all__ = [
     "MAX_BYTES",
@@ -26,7 +25,6 @@ __all__ = [
     "ScoringError",
     "TranscriptScores",
     "Turn",
-    "counted",
     "file_kind",
     "parse_transcript",
     "render",

@@ -17,7 +17,7 @@ from coach.retrieval import Search
 from coach.scoring._input import ScoringError, file_kind, read_docx_lines, read_text
 from coach.scoring._replies import ReplyScores, score_replies
 from coach.scoring._transcript import TranscriptScores, score_transcript
-from coach.scoring._words import counted
+from coach.text import counted, spreadsheet_text
 
 Scores = ReplyScores | TranscriptScores
 Format = Literal["table", "json", "jsonl", "csv"]
@@ -82,25 +82,13 @@ def turn_rows(scores: TranscriptScores) -> list[dict[str, Any]]:
     return [t.to_dict() for t in scores.turns]
 
 
-# A cell a spreadsheet would run as a formula if it began so (the OWASP list).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _as_text(value: str) -> str:
-    value = "'" + value if value.startswith(_FORMULA_START) else value
-    # The writer quotes a cell only for its line terminator's characters, so a lone
-    # carriage return would go out bare and a spreadsheet would start a new row there,
-    # its first cell free to be a formula; as a newline it is quoted inside the cell.
-    return value.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def _csv_cell(value: Any) -> str:
     # A number this program computed cannot carry a formula, and a quote before "-0.25"
     # would make a spreadsheet treat it as text; every other cell may hold words from the
     # file (an id, a turn, a reaction built from them) and is neutralised.
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _cell(value)
-    return _as_text(_cell(value))
+    return spreadsheet_text(_cell(value))
 
 
 def to_csv(scores: Scores) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 from coach.coding import CodeResult, InvalidReply, reply_text
 from coach.moments import Moment, MomentError, Reaction, Reactor
 from coach.scoring._input import ScoringError
-from coach.scoring._words import counted
+from coach.text import counted
 
 REQUIRED = ("id", "reply")
 OPTIONAL = ("moment", "context")

@@ -20,7 +20,7 @@ from coach.report import SessionReport, TurnRecord, build_report
 from coach.retrieval import Search
 from coach.scoring._input import ScoringError
 from coach.scoring._replies import Problem
-from coach.scoring._words import counted
+from coach.text import counted
 
 # "Name: words", after any bullet or quote marker; a name is short and has no sentence in it.
 _TURN = re.compile(r"^\s*(?:[-*>]\s+)?(?P<name>[^\W\d][\w .'’()/-]{0,39}?)\s*:\s*(?P<text>.*)$")

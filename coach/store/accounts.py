@@ -77,10 +77,9 @@ def validate_role(role: str) -> Role:
     name = role.strip().lower()
     if not name:
         raise InvalidRole(f"Please give a role: one of {', '.join(ROLES)}.")
-    for known in ROLES:
-        if name == known:
-            return known
-    raise InvalidRole(f"Unknown role '{role.strip()}': choose one of {', '.join(ROLES)}.")
+    if name not in ROLES:
+        raise InvalidRole(f"Unknown role '{role.strip()}': choose one of {', '.join(ROLES)}.")
+    return name
 
 
 def validate_display_name(display_name: str | None, username: str) -> str:

@@ -15,6 +15,8 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
+from coach.text import spreadsheet_text
+
 NOT_RATINGS = ("These are practice indicators, not performance ratings: they describe how "
                "practice conversations went, to guide supervision and learning, and are not a "
                "measure of anyone's work with real people.")
@@ -114,11 +116,6 @@ def _mean_of(who: str, rows: Sequence[DashboardRow]) -> dict[str, Any]:
     return entry
 
 
-# A cell a spreadsheet would run as a formula if it began so (the OWASP list), as in
-# coach.scoring's CSV; not imported from there, since coach.report imports this package.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _csv_cell(value: Any) -> Any:
     # Names, teams and personas are typed by people and may begin like a formula; a
     # number the dashboard computed cannot, and stays a number ("-0.25", not text).
@@ -126,12 +123,7 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if not isinstance(value, str):
         return value
-    if value.startswith(_FORMULA_START):
-        value = "'" + value
-    # The writer quotes a cell only for its line terminator's characters, so a lone
-    # carriage return would go out bare and a spreadsheet would start a new row there,
-    # its first cell free to be a formula; as a newline it is quoted inside the cell.
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+    return spreadsheet_text(value)
 
 
 def to_csv(rows: Iterable[DashboardRow]) -> str:

@@ -17,9 +17,10 @@ import gradio as gr
 
 from coach.batchscoring import ScoringService
 from coach.coding import CODE_LABELS, STANCE_LABELS
-from coach.scoring import ReplyScores, Scores, TranscriptScores, counted, render
+from coach.scoring import ReplyScores, Scores, TranscriptScores, render
 from coach.service import CoachService, ServiceError
 from coach.store import User
+from coach.text import counted
 
 FILE_TYPES = [".csv", ".txt", ".md", ".docx"]
 HELP = (
