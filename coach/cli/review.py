@@ -26,9 +26,7 @@ def _run_practice(args: argparse.Namespace, settings: Settings) -> int:
     from coach.cli.roleplay import read_script
 
     def run() -> int:
-        lines = read_script(args.script)
-        if not lines:
-            raise ValueError(f"{args.script} has no lines to say.")
+        lines = read_script(args.script, max_chars=settings.app.max_message_chars)
         sup = services(settings)
         user = sup.user_named(args.user)
         if args.assignment is not None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from coach.cli._acting import BadInput, read_text
 from coach.coding import CODE_LABELS, STANCE_LABELS, InvalidReply
-from coach.settings import AppSettings, Settings
+from coach.settings import Settings
 from coach.text import clean_text, is_blank
 from coach.wiring import RealiserChoice, Wiring
 
@@ -39,14 +39,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="which opening line to use")
 
 
-def read_script(path: Path, *, max_chars: int | None = None) -> list[str]:
+def read_script(path: Path, *, max_chars: int) -> list[str]:
     """The trainee lines of a script: blank lines and ``#`` comments skipped, every other
     line checked as the app checks a message before anything starts, so a bad line 40 does
-    not leave a half-played session behind. BadInput names the file and the line.
-
-    ``max_chars``: the settings' limit on a message; a caller without the settings to hand
-    gets it from the environment, as ``load_settings`` would."""
-    limit = max_chars if max_chars is not None else AppSettings().max_message_chars
+    not leave a half-played session behind (``max_chars``: the settings' limit on a
+    message). BadInput names the file and the line."""
     lines = []
     for number, raw in enumerate(read_text(path).splitlines(), 1):
         line = clean_text(raw)
@@ -55,9 +52,9 @@ def read_script(path: Path, *, max_chars: int | None = None) -> list[str]:
         if is_blank(line):
             raise BadInput(f"{path}, line {number} shows nothing (only invisible characters); "
                            "delete it or write out the reply. Nothing was started.")
-        if len(line) > limit:
+        if len(line) > max_chars:
             raise BadInput(f"{path}, line {number} has {len(line):,} characters; a reply is "
-                           f"limited to {limit:,}. Nothing was started.")
+                           f"limited to {max_chars:,}. Nothing was started.")
         lines.append(line)
     if not lines:
         raise BadInput(f"{path} has no lines to say (blank lines and lines starting with # "
