@@ -63,6 +63,8 @@ def _run_sessions(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_review(view: Any) -> None:
+    from coach.teams import SUPERVISION_FRAME
+
     print(f"{view.display_name} ({view.user}) with {view.persona_name}, {view.started}, {view.status}")
     print(f"  {view.persona_name}: {view.opening}")
     for t in view.turns:
@@ -75,6 +77,13 @@ def _print_review(view: Any) -> None:
             print(f"     comment by {c.by}: {c.text}")
     for c in view.comments:
         print(f"Comment by {c.by}: {c.text}")
+    if view.note:
+        print(f"Supervision note by {view.note['by']}:")
+        for field, question, _ in SUPERVISION_FRAME:
+            if view.note.get(field):
+                # A part may run over several lines; keep them under its question.
+                answer = "\n    ".join(view.note[field].splitlines())
+                print(f"  {question}\n    {answer}")
 
 
 def _run_review(args: argparse.Namespace, settings: Settings) -> int:

@@ -96,6 +96,12 @@ def test_the_whole_supervision_flow(coach: Run, tmp_path: Path) -> None:
     assert turn["comments"] == [{"by": "nia", "text": "Try 'what happened' instead of 'why'."}]
     assert review["turns"][0]["override"] is None
     assert review["report"]["turns"][1]["coded"]["code"] == human  # the report counts the human's
+    assert review["note"]["working_towards"] == "Debs telling her story"
+    # The plain-text review shows the note too, only the parts that were answered.
+    code, out, _ = coach("review", session, "--as", "nia")
+    assert code == 0 and out.endswith(
+        "Supervision note by nia:\n  What are we working towards?\n    Debs telling her story\n"
+        "  What are we worried about?\n    Why-questions\n")
     # The trainee sees both codes and the comment too.
     code, out, _ = coach("review", session, "--as", "ann", "--json")
     assert json.loads(out)["turns"][1]["machine_code"] == machine
