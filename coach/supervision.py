@@ -297,10 +297,11 @@ class SupervisionService(ReviewOps):
             current = ended or next(iter(sessions), None)
             indicators = ({i["name"]: i.get("display") for i in ended.report.get("indicators", [])}
                           if ended and ended.report else {})
+            state = due_state(status, a.due, today or date.today(), a.cancelled)
             people.append(AssigneeView(m.username, m.display_name, status,
-                                       current.id if current else None, indicators))
+                                       current.id if current else None, indicators, state))
             if m.id == actor.id:
-                mine = due_state(status, a.due, today or date.today(), a.cancelled)
+                mine = state
         return AssignmentView(
             id=a.id, persona=a.persona_id, persona_name=self._name(a.persona_id), goal=a.goal,
             focus=a.focus, due=a.due, team=a.team, set_by=a.set_by.username,

@@ -135,6 +135,11 @@ def test_assignments_reach_the_team_and_report_who_has_done_what(
     status = {a.user: a for a in seen.assignees}
     assert status["ann"].status == "done" and status["ann"].indicators
     assert status["bob"].status == "in_progress"
+    # ... and where each stands against the due date.
+    later = next(a for a in sup.assignments(people.north_lead, today=date.today() + timedelta(days=30))
+                 if a.id == made.id)
+    assert {a.user: a.state for a in later.assignees} == {"ann": "done", "bob": "overdue"}
+    assert {a.user: a.state for a in seen.assignees} == {"ann": "done", "bob": "due"}
     # A trainee sees their own line only, and theirs first.
     mine = sup.assignments(people.ann)
     assert mine[0].id == made.id and [a.user for a in mine[0].assignees] == ["ann"]

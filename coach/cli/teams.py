@@ -87,17 +87,27 @@ def _run_assignments(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             emit([v.to_dict() for v in views])
             return 0
-        if not views:
-            print("No assignments.")
-        for v in views:
-            due = f", due {v.due:%d %b %Y}" if v.due else ""
-            state = " (cancelled)" if v.cancelled else ""
-            print(f"#{v.id} {v.persona_name}{due}{state}: {v.goal}")
-            for a in v.assignees:
-                print(f"    {a.user:<20} {a.status}")
+        _print_assignments(views)
         return 0
 
     return guarded(run)
+
+
+def _print_assignments(views: list[Any]) -> None:
+    from coach.teams import DUE_LABELS, STATUS_LABELS
+
+    if not views:
+        print("No assignments.")
+    for v in views:
+        due = f", due {v.due:%d %b %Y}" if v.due else ""
+        state = " (cancelled)" if v.cancelled else ""
+        print(f"#{v.id} {v.persona_name}{due}{state}: {v.goal}")
+        for a in v.assignees:
+            progress = STATUS_LABELS[a.status].lower()
+            # Without a due date "due" says nothing; done and cancelled are said already.
+            if v.due and a.state in ("due", "overdue"):
+                progress += f", {DUE_LABELS[a.state].lower()}"
+            print(f"    {a.user:<20} {progress}")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

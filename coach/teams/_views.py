@@ -106,6 +106,7 @@ class AssigneeView:
     status: str  # not_started | in_progress | done
     session_id: str | None = None  # the finished (else the open) session
     indicators: dict[str, Any] = field(default_factory=dict)  # a finished session's
+    state: str | None = None  # against the due date: done | overdue | due | cancelled
 
 
 @dataclass(frozen=True)

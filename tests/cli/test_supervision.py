@@ -4,9 +4,14 @@ them: JSON on stdout, exit 2 with a one-line reason for a refusal, 1 for other f
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
+import pytest
+
+from coach.cli.teams import _print_assignments
 from coach.coding import Moment
+from coach.teams import AssigneeView, AssignmentView
 from tests.cli.conftest import Run
 
 LINES = ["Hi Debs, thanks for letting me in. I know this isn't easy.",
@@ -69,6 +74,9 @@ def test_the_whole_supervision_flow(coach: Run, tmp_path: Path) -> None:
     status = {a["user"]: a for a in seen["assignees"]}
     assert status["ann"]["status"] == "done" and status["ann"]["session_id"] == session
     assert status["ann"]["indicators"] and status["bob"]["status"] == "not_started"
+    code, out, _ = coach("assignments", "--as", "nia")
+    assert code == 0 and out.splitlines()[1:] == ["    ann                  done",
+                                                  "    bob                  not started, due"]
     code, out, _ = coach("sessions", "--as", "nia", "--json")
     assert [s["session_id"] for s in json.loads(out)] == [session]
 
@@ -153,3 +161,29 @@ def test_refusals_exit_2_and_other_failures_exit_1(coach: Run) -> None:
     assert code == 1 and "no members" in err
     code, _, err = coach("teams", "add", "South", "--supervisor", "ann")
     assert code == 1 and "led by a supervisor" in err
+
+
+def test_assignments_in_plain_text_say_where_each_person_stands(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    def view(due: date | None, *people: AssigneeView, cancelled: bool = False) -> AssignmentView:
+        return AssignmentView(7, "debs", "Debs", "Reflect more", None, due, "North", "nia",
+                              cancelled, people)
+
+    _print_assignments([
+        view(date(2031, 3, 1), AssigneeView("ann", "Ann", "done", state="done"),
+             AssigneeView("bob", "Bob", "in_progress", state="overdue"),
+             AssigneeView("cat", "Cat", "not_started", state="due")),
+        view(None, AssigneeView("dan", "Dan", "not_started", state="due")),
+        view(date(2031, 3, 1), AssigneeView("eve", "Eve", "in_progress", state="cancelled"),
+             cancelled=True),
+    ])
+    assert capsys.readouterr().out.splitlines() == [
+        "#7 Debs, due 01 Mar 2031: Reflect more",
+        "    ann                  done",
+        "    bob                  in progress, overdue",
+        "    cat                  not started, due",
+        "#7 Debs: Reflect more",
+        "    dan                  not started",
+        "#7 Debs, due 01 Mar 2031 (cancelled): Reflect more",
+        "    eve                  in progress",
+    ]
