@@ -179,6 +179,13 @@ def test_very_long_reply_is_coded_on_its_opening(coder: Coder) -> None:
     assert any(c.startswith("long reply") for c in result.cues)
 
 
+def test_a_long_reply_of_one_sentence_says_so_in_the_singular(coder: Coder) -> None:
+    reply = "I hear how much you have been carrying for the kids and for yourself " * 40
+    result = coder.code(reply)
+    assert len(result.sentences) == 1
+    assert "long reply: coded on its first 1 sentence only" in result.cues
+
+
 @pytest.mark.parametrize("reply", [
     "Bonjour madame, comment allez-vous aujourd'hui? Je voudrais parler de votre famille.",
     "Sut wyt ti heddiw? Dw i eisiau siarad am dy deulu di.",
