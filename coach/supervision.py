@@ -25,6 +25,7 @@ from coach.store import Assignment, StoreError, Team, User, accounts
 from coach.teams import (
     AssigneeView,
     AssignmentView,
+    a_role,
     assignee_status,
     due_state,
     is_admin,
@@ -126,7 +127,8 @@ class SupervisionService(ReviewOps):
                     user = self.store.add_user(name, password, role, shown)
                     created.append((name, password))
                 elif user.role != role:
-                    raise ServiceError(f"'{name}' already exists as a {user.role}, not a {role}.")
+                    raise ServiceError(f"'{name}' already exists as {a_role(user.role)}, "
+                                       f"not {a_role(role)}.")
                 if team_name:
                     team = self.store.get_team(team_name)
                     if team is None:
@@ -157,7 +159,8 @@ class SupervisionService(ReviewOps):
         name = validate_team_name(name)
         lead = self.user_named(supervisor)
         if lead.role != "supervisor":
-            raise ServiceError(f"'{lead.username}' is a {lead.role}; a team is led by a supervisor.")
+            raise ServiceError(f"'{lead.username}' is {a_role(lead.role)}; a team is led by a "
+                               "supervisor.")
         if self.store.get_team(name) is not None:
             raise ServiceError(f"There is already a team called '{name}'.")
         return self.store.create_team(name, [lead.id])

@@ -97,8 +97,10 @@ def test_team_and_account_management_is_for_admins(sup: SupervisionService, peop
             sup.join_team(who, "North", ["cat"])
         with pytest.raises(NotAllowed, match="Only an admin"):
             sup.add_user(who, "eve", "trainee")
-    with pytest.raises(ServiceError, match="led by a supervisor"):
+    with pytest.raises(ServiceError, match="'ann' is a trainee; a team is led by a supervisor"):
         sup.add_team(people.admin, "East", "ann")
+    with pytest.raises(ServiceError, match="'ada' is an admin; a team is led by a supervisor"):
+        sup.add_team(people.admin, "East", "ada")
     with pytest.raises(NotAllowed, match="no team called"):
         sup.join_team(people.admin, "Nowhere", ["ann"])
 
@@ -305,11 +307,13 @@ def test_users_import_reports_bad_rows_by_line_and_keeps_the_good(
             "x,Too Short,trainee,West\n"
             "wyn,Wyn Lead,supervisor,West\n"
             "fay,Fay,wizard,West\n"
-            "ann,Ann,trainee,West\n")
+            "ann,Ann,trainee,West\n"
+            "ada,Ada,trainee,West\n")
     done = sup.import_users(CONSOLE, text)
     assert [u for u, _ in done.created] == ["dee", "wyn"]
     assert all(len(p) >= 12 for _, p in done.created)
-    assert [line for line, _ in done.problems] == [3, 5]
+    assert [line for line, _ in done.problems] == [3, 5, 7]
+    assert done.problems[-1][1] == "'ada' already exists as an admin, not a trainee."
     assert done.teams_created == ("West",)
     west = sup.store.get_team("West")
     assert [m.username for m in west.members] == ["ann", "dee"]

@@ -28,7 +28,16 @@ from coach.teams._dashboard import (
 )
 from coach.teams._export import override_moment
 from coach.teams._frame import FRAME_SOURCE, SUPERVISION_FRAME
-from coach.teams._roles import ADMIN, SUPERVISOR, TRAINEE, is_admin, may_review, may_see, supervises
+from coach.teams._roles import (
+    ADMIN,
+    SUPERVISOR,
+    TRAINEE,
+    a_role,
+    is_admin,
+    may_review,
+    may_see,
+    supervises,
+)
 from coach.teams._views import (
     AssigneeView,
     AssignmentView,
@@ -60,6 +69,7 @@ __all__ = [
     "ReviewView",
     "SessionSummary",
     "Status",
+    "a_role",
     "agreement",
     "assignee_status",
     "bands",

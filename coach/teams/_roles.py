@@ -23,6 +23,11 @@ class Person(Protocol):
     def role(self) -> str: ...
 
 
+def a_role(role: str) -> str:
+    """The role with its article, as a sentence says it: "a trainee", "an admin"."""
+    return f"an {role}" if role[:1] in "aeiou" else f"a {role}"
+
+
 def is_admin(user: Person) -> bool:
     return user.role == ADMIN
 
