@@ -23,6 +23,13 @@ def _team_json(team: Any) -> dict[str, Any]:
             "members": [m.username for m in team.members]}
 
 
+def _team_line(team: Any) -> str:
+    # A team made by a users import may have members and no supervisor yet.
+    leads = ", ".join(m.username for m in team.leads)
+    return (f"{team.name}: {f'led by {leads}' if leads else 'no supervisor yet'}; "
+            f"members {', '.join(m.username for m in team.members) or 'none'}")
+
+
 def _run_teams(args: argparse.Namespace, settings: Settings) -> int:
     from coach.supervision import CONSOLE
 
@@ -33,8 +40,7 @@ def _run_teams(args: argparse.Namespace, settings: Settings) -> int:
             if args.json:
                 emit([_team_json(t) for t in teams])
             for t in [] if args.json else teams:
-                print(f"{t.name}: led by {', '.join(m.username for m in t.leads) or 'nobody'}; "
-                      f"members {', '.join(m.username for m in t.members) or 'none'}")
+                print(_team_line(t))
             return 0
         if args.teams_action == "add":
             team = sup.add_team(CONSOLE, args.team, args.supervisor)
@@ -45,8 +51,7 @@ def _run_teams(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             emit(_team_json(team))
         else:
-            print(f"{team.name}: led by {', '.join(m.username for m in team.leads)}; "
-                  f"members {', '.join(m.username for m in team.members) or 'none'}")
+            print(_team_line(team))
         return 0
 
     return guarded(run)

@@ -19,7 +19,7 @@ import gradio as gr
 
 from coach.coding import CODE_LABELS, CODES, STANCE_LABELS, STANCES
 from coach.service import ServiceError
-from coach.store import User
+from coach.store import Team, User
 from coach.supervision import SupervisionService, focus_skills
 from coach.teams import (
     DUE_LABELS,
@@ -60,6 +60,16 @@ def _fail(exc: Exception) -> gr.Error:
 
 
 # --- pure renderers (tested without a browser) -------------------------------------------
+
+def teams_items_html(teams: list[Team]) -> str:
+    # A team made by a users import may have members and no supervisor yet.
+    return "".join(
+        f"<li><b>{esc(t.name)}</b>: "
+        + (f"led by {esc(', '.join(m.username for m in t.leads))}" if t.leads
+           else "no supervisor yet")
+        + f"; members {esc(', '.join(m.display_name for m in t.members) or 'none')}</li>"
+        for t in teams)
+
 
 def assignments_html(views: list[AssignmentView], trainee_view: bool) -> str:
     if not views:
@@ -244,10 +254,7 @@ class SupervisorScreens:
         teams = self.sup.teams(user)
         led = [t for t in teams if t.has_lead(user.id) or user.role == "admin"]
         trainees = sorted({m.username for t in led for m in t.members})
-        items = "".join(
-            f"<li><b>{esc(t.name)}</b>: led by {esc(', '.join(m.username for m in t.leads))}; "
-            f"members {esc(', '.join(m.display_name for m in t.members) or 'none')}</li>"
-            for t in teams)
+        items = teams_items_html(teams)
         sessions = [(f"{s.started} · {s.display_name} · {s.persona_name} · {s.status}"
                      + (" · reviewed" if s.reviewed else ""), s.session_id)
                     for s in self.sup.sessions(user) if s.user != user.username]

@@ -187,3 +187,15 @@ def test_assignments_in_plain_text_say_where_each_person_stands(
         "#7 Debs, due 01 Mar 2031 (cancelled): Reflect more",
         "    eve                  in progress",
     ]
+
+
+def test_a_team_without_a_supervisor_says_so(coach: Run, tmp_path: Path) -> None:
+    csv = tmp_path / "people.csv"
+    csv.write_text("username,display_name,role,team\nann,Ann Lewis,trainee,West\n"
+                   "bob,Bob Price,trainee,\n", encoding="utf-8")
+    assert coach("users", "import", str(csv))[0] == 0
+    assert coach("teams", "list") == (0, "West: no supervisor yet; members ann\n", "")
+    assert coach("teams", "join", "West", "bob") == (0, "West: no supervisor yet; members ann, bob\n", "")
+    assert coach("users", "add", "nia", "--role", "supervisor", "--password-stdin",
+                 stdin="nia-password-1\n")[0] == 0
+    assert coach("teams", "join", "West", "nia") == (0, "West: led by nia; members ann, bob\n", "")

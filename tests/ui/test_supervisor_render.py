@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
+from coach.store import Member, Team
 from coach.teams import (
     AssigneeView,
     AssignmentView,
@@ -18,6 +19,7 @@ from coach.ui.supervisor import (
     dashboard_chart_html,
     dashboard_csv_html,
     review_html,
+    teams_items_html,
 )
 from coach.views import TurnView
 
@@ -68,3 +70,12 @@ def test_dashboard_links_carry_the_team_name_quoted_and_escaped() -> None:
     assert f'href="files/dashboard/{quoted}.csv"' in csv
     assert "<b>" not in chart and "&lt;b&gt;East" in chart  # the alt text, escaped
     assert "<img" not in dashboard_chart_html(team, False)
+
+
+def test_a_team_without_a_supervisor_says_so() -> None:
+    made = datetime(2025, 1, 1, tzinfo=UTC)
+    ann = Member(2, "ann", EVIL, "trainee")
+    shown = teams_items_html([Team(1, "West", (), (ann,), made),
+                              Team(2, "North", (Member(3, "nia", "Nia", "supervisor"),), (), made)])
+    assert "<b>West</b>: no supervisor yet; members &lt;img" in shown and "<img" not in shown
+    assert "<b>North</b>: led by nia; members none" in shown and "led by ;" not in shown
