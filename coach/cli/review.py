@@ -54,6 +54,8 @@ def _run_sessions(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             emit([s.to_dict() for s in found])
             return 0
+        if not found:
+            print("No sessions found.")
         for s in found:
             print(f"{s.session_id}  {s.started}  {s.user:<16} {s.persona_name:<14} "
                   f"{s.status:<6} {s.turns:>3} replies{'  reviewed' if s.reviewed else ''}")

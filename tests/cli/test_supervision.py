@@ -199,3 +199,11 @@ def test_a_team_without_a_supervisor_says_so(coach: Run, tmp_path: Path) -> None
     assert coach("users", "add", "nia", "--role", "supervisor", "--password-stdin",
                  stdin="nia-password-1\n")[0] == 0
     assert coach("teams", "join", "West", "nia") == (0, "West: led by nia; members ann, bob\n", "")
+
+
+def test_no_sessions_is_said_in_words_and_an_empty_list_in_json(coach: Run) -> None:
+    assert coach("users", "add", "ann", "--role", "trainee", "--password-stdin",
+                 stdin="ann-password-1\n")[0] == 0
+    assert coach("sessions", "--as", "ann") == (0, "No sessions found.\n", "")
+    code, out, _ = coach("sessions", "--as", "ann", "--json")
+    assert code == 0 and json.loads(out) == []
