@@ -13,6 +13,7 @@ app's rules (``--as USER`` acts with that user's permissions).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         from coach.supervision import SupervisionService
 
         user = acting(SupervisionService(ex.service), args)
+        plotted = None
         if args.action == "open":
             if bool(args.moment) == bool(args.session):
                 raise ValueError("Give either --moment ID or --session ID with --turn N.")
@@ -86,12 +88,16 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         else:
             view = ex.view(user, args.exercise)
             if args.plot:
-                made = ex.spread(user, view.id, args.plot)
-                if made is None:
+                plotted = ex.spread(user, view.id, args.plot)
+                if plotted is None:
                     raise ValueError("No plot yet: answer first, or wait for the exercise to close.")
         # Keep the vectors of the exemplars and persona lines for the next command.
         ex.service.parts.vectors.save()
-        return _show(view, args.json)
+        shown = _show(view, args.json)
+        if plotted:
+            # On standard error, so that --json output stays JSON.
+            print(f"Wrote the spread plot to {plotted}.", file=sys.stderr)
+        return shown
 
     return guarded(run)
 

@@ -38,8 +38,9 @@ def test_an_exercise_and_a_recording_from_the_terminal(coach: Run, tmp_path: Pat
     assert coach("exercise", "answer", exercise, "--text", "Again", "--as", "ann")[0] == 1
     assert coach("exercise", "show", exercise, "--as", "dan")[0] == 2
     plot = tmp_path / "spread.png"
-    code, out, _ = coach("exercise", "show", exercise, "--as", "nia", "--json", "--plot", str(plot))
+    code, out, err = coach("exercise", "show", exercise, "--as", "nia", "--json", "--plot", str(plot))
     shown = json.loads(out)
+    assert err == f"Wrote the spread plot to {plot}.\n"
     assert [r["rank"] for r in shown["replies"]] == [1, 2, 3]
     assert shown["replies"][-1]["text"] == REPLIES["bob"]
     assert len(shown["exemplars"]) == 2 and plot.read_bytes()[:4] == b"\x89PNG"
