@@ -18,6 +18,7 @@ import gradio as gr
 from coach.recording import RecordingService, SessionRecording
 from coach.service import CoachService, ServiceError
 from coach.statements import LABEL_NAMES, SortResult, StatementCheck
+from coach.text import counted
 
 INTRO = (
     "Recording is the bridge between the conversation and what happens next. Write what "
@@ -71,9 +72,14 @@ def sort_html(result: SortResult) -> str:
 
 def recording_html(recording: SessionRecording) -> str:
     c = recording.comparison
+    if c.disclosed:
+        told = (f"You recorded {c.recorded} of {counted(c.disclosed, 'thing')} the person told "
+                "you about what matters to them and what they bring.")
+    else:
+        told = ("The person did not tell you about what matters to them or what they bring in "
+                "this conversation, so none of your statements could come from it.")
     rows = [f"<h3>Set beside what {esc(recording.persona_name)} shared</h3>",
-            f"<p>You recorded {c.recorded} of the {c.disclosed} things the person told you "
-            "about what matters to them and what they bring.</p><ul>"]
+            f"<p>{told}</p><ul>"]
     for item in c.items:
         words = f" — “{esc(item.words)}”" if item.words and item.disclosed else ""
         rows.append(f'<li class="verdict-{esc(item.verdict.replace(" ", "-"))}">'

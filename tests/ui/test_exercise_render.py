@@ -46,3 +46,17 @@ def test_statement_feedback_is_escaped() -> None:
         (ItemMatch("a", "outcome", EVIL, EVIL, True, (), 0.1),), (0,)))
     page = recording_html(recording)
     assert "<script>" not in page and "missing" not in page and "not in your statements" in page
+
+
+def test_the_recording_says_how_many_things_were_recorded_and_when_there_were_none() -> None:
+    check = StatementCheck("I want to walk Cassie again", Verdict("outcome", 0.9, {}), ())
+
+    def shown(*disclosed: bool) -> str:
+        items = tuple(ItemMatch(f"i{n}", "outcome", f"Item {n}", "", told, (0,) if n == 0 else (),
+                                0.8) for n, told in enumerate(disclosed))
+        return recording_html(SessionRecording("s", "Iris", (check,), Comparison(items, ())))
+
+    assert "You recorded 1 of 1 thing the person told you" in shown(True)
+    assert "You recorded 1 of 2 things the person told you" in shown(True, True)
+    nothing = shown(False, False)
+    assert "0 of" not in nothing and "did not tell you about what matters to them" in nothing
