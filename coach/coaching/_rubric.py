@@ -48,6 +48,8 @@ TEXT_METRICS = frozenset(
     {f"{key}_display" for key in INDICATOR_KEYS}
     | {"outcomes_share_display", "neutral_share_display", "paperwork_share_display"}
     | {"best_line", "best_code", "best_stance", "persona"}
+    | {"questions_counted", "reflections_times", "summaries_times", "affirmations_counted",
+       "affirmations_fair_counted"}
 )
 METRICS = NUMBER_METRICS | TEXT_METRICS
 HINT_VARS = frozenset({"question_run", "replies_since_summary"})

@@ -22,6 +22,7 @@ from typing import Any
 from coach.coaching import Condition, CountBand, Rubric, Rule
 from coach.coding import CODE_LABELS, STANCE_LABELS, STANCES, CodeResult
 from coach.report._types import BandName, HiddenItemResult, Indicator, StanceMix, TurnRecord
+from coach.text import counted
 
 # Counts that mean "not measured" rather than "none" when there were no replies.
 COUNT_METRICS = (
@@ -52,10 +53,6 @@ def count_levels(band: CountBand, replies: int) -> tuple[int, int]:
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 def stance_mix(turns: Sequence[TurnRecord]) -> StanceMix:
@@ -110,16 +107,16 @@ def indicators(
     the turns' results.
     """
     th = rubric.thresholds
-    counted = utterance_counts(turns)
+    tally = utterance_counts(turns)
     n = len(turns)
-    simple = counted["reflection_simple"]
-    complex_ = counted["reflection_complex"] + counted["summary"]
+    simple = tally["reflection_simple"]
+    complex_ = tally["reflection_complex"] + tally["summary"]
     reflections = simple + complex_
-    open_q = counted["open_question"]
-    closed_q = counted["closed_question"]
+    open_q = tally["open_question"]
+    closed_q = tally["closed_question"]
     questions = open_q + closed_q
-    affirmations = counted["affirmation"]
-    summaries = counted["summary"]
+    affirmations = tally["affirmation"]
+    summaries = tally["summary"]
     mix = stance_mix(turns)
     empty = n == 0
 
@@ -129,7 +126,7 @@ def indicators(
     elif questions == 0:
         rq_display = "no questions asked"
     else:
-        rq_display = f"{rq:.1f}:1 ({_plural(reflections, 'reflection')}, {_plural(questions, 'question')})"
+        rq_display = f"{rq:.1f}:1 ({counted(reflections, 'reflection')}, {counted(questions, 'question')})"
     complex_share = complex_ / reflections if reflections else None
     open_share = open_q / questions if questions else None
     aff_levels = count_levels(th.affirmations, n)
@@ -215,14 +212,14 @@ def indicators(
     ]
     metrics: dict[str, Any] = {row.name: row.value for row in rows}
     metrics.update({f"{row.name}_display": row.display for row in rows})
-    advice = counted["advice"]
+    advice = tally["advice"]
     # A share of replies, so a reply with two pieces of advice still counts once here.
     advice_replies = sum("advice" in utterance_codes(t.coded) for t in turns)
     metrics.update(
         turns=n, reflections=reflections, simple_reflections=simple,
         complex_reflection_count=complex_, questions=questions, open_question_count=open_q,
         closed_questions=closed_q, advice=advice, advice_share=advice_replies / n if n else None,
-        confronts=counted["confront"], information=counted["information"],
+        confronts=tally["confront"], information=tally["information"],
         affirmations_fair=aff_levels[0], affirmations_good=aff_levels[1],
         summaries_fair=sum_levels[0], summaries_good=sum_levels[1],
         longest_question_run=_longest_question_run(turns),
@@ -237,6 +234,13 @@ def indicators(
         # Nothing was measured: no rule about reflecting or asking may fire on zeros.
         for key in COUNT_METRICS:
             metrics[key] = None
+    # Counts in words for the rules' texts: "1 question", "reflected 1 time", never "1 times".
+    for key, (count, noun) in {"questions_counted": (questions, "question"),
+                               "reflections_times": (reflections, "time"),
+                               "summaries_times": (summaries, "time"),
+                               "affirmations_counted": (affirmations, "affirmation"),
+                               "affirmations_fair_counted": (aff_levels[0], "affirmation")}.items():
+        metrics[key] = None if empty else counted(count, noun)
     metrics.update(_best_reply(turns))
     return rows, metrics
 

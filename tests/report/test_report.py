@@ -22,7 +22,7 @@ from coach.report import (
     timeline_figure,
     timeline_png,
 )
-from coach.report._metrics import band_for, count_levels, indicators
+from coach.report._metrics import band_for, count_levels, hidden_metrics, indicators, render
 from coach.report._plot import RECEPTIVITY_LINE
 from coach.retrieval import KnowledgeBase, Passage, guidance_search
 from coach.settings import DEFAULT_KNOWLEDGE_DIR, Settings
@@ -148,6 +148,21 @@ def test_every_metric_a_rule_may_name_is_filled() -> None:
     assert METRICS - report_only <= set(metrics)
 
 
+def test_every_rule_reads_right_with_counts_of_one() -> None:
+    rubric = load_rubric()
+    turns = session(["closed_question", "affirmation", "summary", "reflection_simple"])
+    _, metrics = indicators(turns, rubric)
+    metrics |= hidden_metrics([], 0.3, turns) | {"persona": "Debs"}
+    for rule in (*rubric.strengths, *rubric.next_steps):
+        text = render(rule, metrics)
+        assert not re.search(r"\b1 (times|questions|reflections|affirmations|summaries)\b", text), text
+        assert not re.search(r"\([^)]*\(", text), text  # no brackets inside brackets
+    texts = {r.id: render(r, metrics) for r in (*rubric.strengths, *rubric.next_steps)}
+    assert "you asked 1 question and reflected 2 times (2.0:1)" in texts["reflect_before_asking"]
+    assert "out loud (1 affirmation)" in texts["noticed_strengths"]
+    assert "You summarised 1 time," in texts["pulled_it_together"]
+
+
 # --- what came out, what stayed hidden ------------------------------------------------------
 
 
@@ -206,6 +221,7 @@ def test_a_paperwork_led_session_gets_the_stance_and_reflection_next_steps(searc
     assert len(report.strengths) == 2 and len(report.next_steps) == 2
     assert [p.rule for p in report.next_steps] == ["ask_what_matters_first", "reflect_before_asking"]
     assert "67%" in report.next_steps[0].text  # 4 of 6 replies led by paperwork
+    assert "you asked 4 questions and reflected 1 time (0.2:1)." in report.next_steps[1].text
     _assert_quoted_from_corpus(report)
 
 
@@ -216,7 +232,7 @@ def test_a_listening_session_gets_listening_strengths(search) -> None:
     ])
     report = build_report("Debs", turns, HIDDEN, search, 0.3)
     assert [p.rule for p in report.strengths] == ["reflected_more_than_asked", "uncovered_what_matters"]
-    assert "2.5:1" in report.strengths[0].text
+    assert "You reflected more than you asked: 2.5:1 (5 reflections, 2 questions)." in report.strengths[0].text
     assert report.next_steps[0].rule == "follow_up_what_matters"  # Peter's outcome was missed
     _assert_quoted_from_corpus(report)
 
