@@ -12,7 +12,14 @@ import gradio as gr
 
 from coach.rewinding import RewindService
 from coach.service import CoachService, ServiceError
-from coach.views import SessionView
+from coach.text import counted
+from coach.views import HistoryRow, SessionView
+
+
+def session_choices(rows: list[HistoryRow]) -> list[tuple[str, str]]:
+    """(label, session id) for the sessions a trainee may go back into."""
+    return [(f"{r.started} · {r.persona_name} · {counted(r.turns, 'reply', 'replies')}"
+             f"{'' if r.status == 'ended' else ' · unfinished'}", r.session_id) for r in rows]
 
 
 class RewindScreen:
@@ -35,9 +42,7 @@ class RewindScreen:
 
     def sessions(self, request: gr.Request) -> Any:
         rows = self.rw.service.history(self.current_user(request))
-        return gr.update(choices=[(f"{r.started} · {r.persona_name} · {r.turns} replies"
-                                   f"{'' if r.status == 'ended' else ' · unfinished'}",
-                                   r.session_id) for r in rows], value=None)
+        return gr.update(choices=session_choices(rows), value=None)
 
     def compare(self, session_id: str | None, request: gr.Request) -> str:
         user = self.current_user(request)
