@@ -32,6 +32,7 @@ from coach.teams import (
     parse_due,
     supervises,
 )
+from coach.text import counted
 
 CSS = """
 .review-table {border-collapse: collapse; width: 100%;}
@@ -148,8 +149,9 @@ def agreement_html(found: Any) -> str:
     stance = "n/a" if found.stance_kappa is None else f"{found.stance_kappa:.2f}"
     worst = "".join(f"<li>coder {esc(CODE_LABELS.get(m, m))} → supervisor "
                     f"{esc(CODE_LABELS.get(h, h))}: {n}</li>" for m, h, n in found.disagreements)
-    return (f"<p>Coder and supervisors over {found.replies} replies in {found.sessions} reviewed "
-            f"session(s), {found.overridden} overridden: κ (codes) = {kappa}, κ (stance) = "
+    return (f"<p>Coder and supervisors over {counted(found.replies, 'reply', 'replies')} in "
+            f"{counted(found.sessions, 'reviewed session')}, {found.overridden} overridden: "
+            f"κ (codes) = {kappa}, κ (stance) = "
             f"{stance}.</p>" + (f"<p>Most common disagreements:</p><ul>{worst}</ul>" if worst else ""))
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 from coach.store import Member, Team
 from coach.teams import (
+    Agreement,
     AssigneeView,
     AssignmentView,
     CommentInfo,
@@ -15,6 +16,7 @@ from coach.teams import (
 )
 from coach.ui.render import chips_html
 from coach.ui.supervisor import (
+    agreement_html,
     assignments_html,
     dashboard_chart_html,
     dashboard_csv_html,
@@ -79,3 +81,10 @@ def test_a_team_without_a_supervisor_says_so() -> None:
                               Team(2, "North", (Member(3, "nia", "Nia", "supervisor"),), (), made)])
     assert "<b>West</b>: no supervisor yet; members &lt;img" in shown and "<img" not in shown
     assert "<b>North</b>: led by nia; members none" in shown and "led by ;" not in shown
+
+
+def test_agreement_counts_in_words() -> None:
+    one = agreement_html(Agreement(1, 1, 0, None, None, None, ()))
+    assert "over 1 reply in 1 reviewed session, 0 overridden" in one
+    assert "over 4 replies in 2 reviewed sessions," in agreement_html(
+        Agreement(2, 4, 1, 0.5, 0.5, 0.75, ()))
