@@ -108,7 +108,9 @@ class RecordingService:
                text: str | Sequence[str]) -> SessionRecording:
         """The trainee's statements for their ended session: checked, stored in place of
         any written before, and compared with what the person disclosed."""
-        session = self.service._owned(user, session_id)
+        session = self.service._owned(
+            user, session_id,
+            "Only the trainee who held this conversation can record its outcomes.")
         if session.status != "ended":
             raise ServiceError("End the conversation first: outcomes are recorded afterwards.")
         checks = self._check(split_statements(text))

@@ -322,11 +322,14 @@ class CoachService:
         except SearchError:
             return []
 
-    def _owned(self, user: User, session_id: str) -> PracticeSession:
-        """The user's own session: only its trainee talks in it, asks for hints or ends it."""
+    def _owned(self, user: User, session_id: str,
+               refusal: str = "Only the trainee who started this conversation can carry it "
+                              "on.") -> PracticeSession:
+        """The user's own session: only its trainee talks in it, asks for hints or ends it
+        (``refusal`` says so for another act, to someone who may see the session)."""
         session = self._visible(user, session_id)
         if session.user_id != user.id:
-            raise NotAllowed("Only the trainee who started this conversation can carry it on.")
+            raise NotAllowed(refusal)
         return session
 
     def _visible(self, user: User, session_id: str) -> PracticeSession:

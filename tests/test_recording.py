@@ -116,10 +116,12 @@ def test_only_the_trainee_writes_and_only_those_who_may_see_read(
     for outsider in (people.bob, people.other_lead):
         with pytest.raises(NotAllowed):
             rec.recorded(outsider, ended)
-        with pytest.raises(NotAllowed):
+        with pytest.raises(NotAllowed, match="^That conversation could not be found.$"):
             rec.record(outsider, ended, "I want to keep my children")
-    with pytest.raises(NotAllowed):
-        rec.record(people.lead, ended, "I want to keep my children")  # not theirs to write
+    for supervisor in (people.lead, people.admin):  # not theirs to write
+        with pytest.raises(NotAllowed, match="^Only the trainee who held this conversation "
+                                             "can record its outcomes.$"):
+            rec.record(supervisor, ended, "I want to keep my children")
     assert rec.recorded(people.ann, ended).checks[0].text.startswith("I want us")
 
 
