@@ -72,7 +72,9 @@ def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
         page.locator("#persona input").click()
         page.get_by_role("option", name="Debs").first.click()
         page.locator("#start-btn").click()
-        expect(page.locator("#chat")).to_contain_text("", timeout=20_000)
+        # The person's opening line: until it shows, the session does not exist yet and a
+        # reply sent now would be refused ("Start a conversation first").
+        expect(page.locator("#chat [data-testid='bot']").first).to_be_visible(timeout=30_000)
         message = page.locator("#message textarea")
         for line in [
             "Hi Debs, thanks for letting me in. I know a visit like this can feel worrying.",
