@@ -14,7 +14,7 @@ import numpy as np
 
 from coach.coding._features import PATTERNS, index
 from coach.coding._vocabulary import HistoryTurn
-from coach.text import STOPWORDS, content_stems, counted, stem, words
+from coach.text import STOPWORDS, content_stems, stem, words
 
 # How far each code leans towards outcomes-focused practice (MITI: reflections and open
 # questions are MI-consistent; confronting and unsolicited advice are not). The stance
@@ -242,5 +242,7 @@ def build_cues(ev: Evidence) -> tuple[str, ...]:
     if len(ev.sentences) > 1:
         cues.append(f"{len(ev.sentences)} sentences; the primary code follows the strongest act")
     if ev.truncated or ev.dropped_sentences:
-        cues.append(f"long reply: coded on its first {counted(len(ev.sentences), 'sentence')} only")
+        kept = len(ev.sentences)
+        cues.append("long reply: only its first sentence was coded" if kept == 1 else
+                    f"long reply: only its first {kept} sentences were coded")
     return tuple(dict.fromkeys(cues))

@@ -183,7 +183,7 @@ def test_a_long_reply_of_one_sentence_says_so_in_the_singular(coder: Coder) -> N
     reply = "I hear how much you have been carrying for the kids and for yourself " * 40
     result = coder.code(reply)
     assert len(result.sentences) == 1
-    assert "long reply: coded on its first 1 sentence only" in result.cues
+    assert "long reply: only its first sentence was coded" in result.cues
 
 
 @pytest.mark.parametrize("reply", [
