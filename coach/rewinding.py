@@ -16,6 +16,7 @@ from typing import Any
 from coach.roleplay import PersonaState
 from coach.service import CoachService, NotAllowed, ServiceError
 from coach.store import StoreError, User
+from coach.text import counted
 from coach.views import SessionView
 
 
@@ -58,10 +59,12 @@ class RewindService:
     def rewind(self, user: User, session_id: str, reply: int) -> SessionView:
         """A new session that keeps the replies before ``reply`` (1-based) and waits for a
         different one in its place. Only the session's own trainee may rewind it."""
-        session = self.service._owned(user, session_id)
+        session = self.service._owned(
+            user, session_id,
+            refusal="Only the trainee who held this conversation can go back and try again.")
         if not 1 <= int(reply) <= session.turn_count:
-            raise ServiceError(f"That conversation has {session.turn_count} replies, so there "
-                               f"is no reply {reply} to go back to.")
+            raise ServiceError(f"That conversation has {counted(session.turn_count, 'reply', 'replies')}, "
+                               f"so there is no reply {reply} to go back to.")
         keep = int(reply) - 1
         if keep:
             state = self.service.state_after(user, session_id, keep - 1)

@@ -82,6 +82,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             if args.json:
                 emit([v.to_dict() for v in found])
                 return 0
+            if not found:
+                print("No exercises found.")
             for v in found:
                 print(f"#{v.id:<4} {v.team:<12} {v.status:<6} {v.answered}/{v.members}  {v.title}")
             return 0

@@ -20,6 +20,8 @@ def test_an_exercise_and_a_recording_from_the_terminal(coach: Run, tmp_path: Pat
                      stdin=f"{name}-password-1\n")[0] == 0
     assert coach("teams", "add", "North", "--supervisor", "nia")[0] == 0
     assert coach("teams", "join", "North", "ann", "bob", "cat")[0] == 0
+    assert coach("exercise", "list", "--as", "nia") == (0, "No exercises found.\n", "")
+    assert coach("exercise", "list", "--as", "nia", "--json") == (0, "[]\n", "")
     code, out, _ = coach("exercise", "moments")
     assert code == 0 and "debs_take_him_into_care" in out
 
