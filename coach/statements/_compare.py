@@ -24,7 +24,7 @@ class ItemMatch:
     id: str
     kind: str
     title: str
-    words: str  # the person's own words for it, if the card gives them
+    words: str  # the card's model outcome statement for it, in the person's voice (not said)
     disclosed: bool
     recorded_by: tuple[int, ...]  # indexes of the statements that record it
     similarity: float

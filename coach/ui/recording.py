@@ -81,7 +81,10 @@ def recording_html(recording: SessionRecording) -> str:
     rows = [f"<h3>Set beside what {esc(recording.persona_name)} shared</h3>",
             f"<p>{told}</p><ul>"]
     for item in c.items:
-        words = f" — “{esc(item.words)}”" if item.words and item.disclosed else ""
+        # The card's outcome statement is a model wording, not a line the person said: it
+        # is offered as such, so the trainee never takes it for a quotation.
+        words = (f"<br><small>As an outcome statement in their words, it might read: "
+                 f"“{esc(item.words)}”</small>" if item.words and item.disclosed else "")
         rows.append(f'<li class="verdict-{esc(item.verdict.replace(" ", "-"))}">'
                     f"<b>{esc(item.title)}</b>{words}<br><small>{esc(VERDICTS[item.verdict])}"
                     "</small></li>")

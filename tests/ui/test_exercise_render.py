@@ -60,3 +60,12 @@ def test_the_recording_says_how_many_things_were_recorded_and_when_there_were_no
     assert "You recorded 1 of 2 things the person told you" in shown(True, True)
     nothing = shown(False, False)
     assert "0 of" not in nothing and "did not tell you about what matters to them" in nothing
+
+
+def test_the_cards_model_statement_is_offered_as_a_wording_not_as_a_quotation() -> None:
+    check = StatementCheck("I want to walk Cassie again", Verdict("outcome", 0.9, {}), ())
+    item = ItemMatch("cassie", "outcome", "Keeping Cassie", "I want Cassie to stay with me.",
+                     True, (0,), 0.8)
+    page = recording_html(SessionRecording("s", "Mr Britton", (check,), Comparison((item,), ())))
+    assert "it might read: “I want Cassie to stay with me.”" in page
+    assert "Keeping Cassie</b> — “" not in page
