@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 _WORD_RE = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -128,6 +129,17 @@ def counted(n: int, word: str, words: str | None = None) -> str:
     """``n`` and the noun that agrees with it: "1 reply", "2 replies", never "1 replies"
     (give ``words`` when adding "s" is not the plural)."""
     return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
+def joined(items: Sequence[str], conjunction: str = "and") -> str:
+    """A list as a reader would write it: "a, b and c". Items that hold commas themselves
+    are kept apart by semicolons ("a, b; c; or d"), so the reader can still tell them apart."""
+    items = [i for i in items if i]
+    if len(items) < 2:
+        return "".join(items)
+    sep = "; " if any("," in i for i in items) else ", "
+    last = f"{sep.strip()} {conjunction} " if sep == "; " else f" {conjunction} "
+    return sep.join(items[:-1]) + last + items[-1]
 
 
 # A cell a spreadsheet would run as a formula if it began so (the OWASP list).

@@ -3,7 +3,7 @@ length check, quoting guidance and cutting sources into chunks."""
 
 from __future__ import annotations
 
-from coach.text import clean_text, is_blank, split_sentences
+from coach.text import clean_text, is_blank, joined, split_sentences
 
 
 def test_a_closing_quote_or_bracket_stays_with_its_sentence() -> None:
@@ -57,3 +57,12 @@ def test_text_of_invisible_characters_is_blank() -> None:
         assert is_blank(clean_text(invisible)), repr(invisible)
     assert not is_blank("\u200bHi")
     assert not is_blank("…")
+
+
+def test_a_list_reads_as_a_person_would_write_it() -> None:
+    assert joined([]) == "" and joined(["the drinking"]) == "the drinking"
+    assert joined(["where Megan went", "the drinking", "the damaged doors"], "or") == (
+        "where Megan went, the drinking or the damaged doors")
+    # Items with commas of their own are kept apart by semicolons.
+    assert joined(["refusing hospital, and what it risks", "falls"], "or") == (
+        "refusing hospital, and what it risks; or falls")

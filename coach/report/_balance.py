@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from coach.report._types import ConcernResult, Ending, GoalResult, HiddenItemResult, TurnRecord
+from coach.text import joined
 
 CURIOUS_CODES = frozenset(
     {"open_question", "reflection_simple", "reflection_complex", "summary", "affirmation"}
@@ -111,14 +112,15 @@ def extra_next_steps(
     if concerns and len(missing) == len(concerns):
         steps.append((
             "name_the_safeguarding_worries",
-            SAFEGUARDING_STEP.format(missing="; ".join(missing)),
+            SAFEGUARDING_STEP.format(missing=joined(missing, "or")),
             "balancing rights and risks, honest conversations about concerns and safety",
             ("risk", "safe", "honest"),
         ))
     elif concerns and all(c.how == "paperwork" for c in concerns if c.raised):
         steps.append((
             "raise_worries_with_curiosity",
-            PAPERWORK_STEP.format(concerns="; ".join(_lower_first(c.title) for c in concerns if c.raised)),
+            PAPERWORK_STEP.format(concerns=joined([_lower_first(c.title) for c in concerns
+                                                   if c.raised])),
             "balancing rights and risks, honest conversations about concerns and safety",
             ("risk", "safe", "honest"),
         ))

@@ -73,7 +73,7 @@ def test_concerns_raised_only_by_reading_out_the_report_are_a_next_step() -> Non
     assert [c.how for c in report.safeguarding] == ["paperwork", "paperwork"]
     step = next(p for p in report.next_steps if p.rule == "raise_worries_with_curiosity")
     assert step.text.startswith("You raised where Megan went, and whether it could happen again; "
-                                "the drinking on the night of the row — led by the form")
+                                "and the drinking on the night of the row — led by the form")
 
 
 def test_the_export_carries_who_what_and_when_and_old_reports_still_load() -> None:
