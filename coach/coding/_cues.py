@@ -121,6 +121,16 @@ _WHAT_MATTERS = re.compile(
 )
 
 
+# A question that opens with an auxiliary ("Do you…", "Has he…", "Could you…") can be
+# answered yes or no; one that opens otherwise ("What's your date of birth?") asks for a fact.
+_YES_NO_START = re.compile(
+    r"(?:^|.*[.!?]\s+)(?:and |so |but |ok(?:ay)?,? )?(?:do|does|did|is|are|was|were|am|have|has|had|"
+    r"can|could|will|would|shall|should|may|might|must|isn't|aren't|wasn't|don't|doesn't|"
+    r"didn't|haven't|hasn't|won't|wouldn't|can't|couldn't)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def _asked_what_matters(history: tuple[HistoryTurn, ...]) -> bool:
     return any(t.speaker == "worker" and "?" in t.text and _WHAT_MATTERS.search(t.text)
                for t in history)
@@ -153,7 +163,9 @@ def _code_cues(ev: Evidence) -> list[str]:
             return ["'do you want to tell me…?' can be answered yes or no"]
         if f[index("wh_closedish")] > 0 or f[index("rx_fact_wh")] > 0:
             return ["asks for a single fact (a closed question)"]
-        return ["closed question: invites a yes or no"]
+        if _YES_NO_START.match(t):
+            return ["closed question: invites a yes or no"]
+        return ["closed question: asks for a short, set answer"]
     if code in ("reflection_simple", "reflection_complex"):
         cues = []
         if code == "reflection_simple":
@@ -210,7 +222,8 @@ def _stance_cues(ev: Evidence) -> list[str]:
         service = _match("service", t)
         if service and ev.code in ("advice", "information", "confront", "closed_question") \
                 and not _asked_what_matters(ev.history):
-            cues.append(f"offers a service ('{service}') before asking what matters")
+            verb = "asks about" if ev.code == "closed_question" else "offers"
+            cues.append(f"{verb} a service ('{service}') before asking what matters")
         paperwork = _match("paperwork", t)
         if paperwork and not jargon:
             cues.append(f"procedure- or risk-led ('{paperwork}')")

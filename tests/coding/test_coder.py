@@ -160,6 +160,17 @@ def test_service_first_gets_a_cue(coder: Coder) -> None:
     assert any("before asking what matters" in c for c in result.cues)
 
 
+def test_a_closed_question_cue_says_what_it_asks_for(coder: Coder) -> None:
+    """Only a question that can be answered yes or no is said to invite one; asking for a
+    GP's name asks about a service, it does not offer one."""
+    assert "closed question: invites a yes or no" in coder.code("Do you drink every day?").cues
+    dob = coder.code("What's your date of birth?", context="It's been a hard week.")
+    assert dob.code == "closed_question"
+    assert not any("yes or no" in c for c in dob.cues)
+    gp = coder.code("Who is your GP?", context="It's been a hard week.")
+    assert not any(c.startswith("offers a service") for c in gp.cues)
+
+
 @pytest.mark.parametrize("reply", ["", "   ", "\n\t "])
 def test_empty_reply_is_rejected(coder: Coder, reply: str) -> None:
     with pytest.raises(InvalidReply, match="empty"):
