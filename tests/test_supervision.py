@@ -3,6 +3,7 @@ see and do what is decided here, so the web app and the CLI cannot differ."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -320,3 +321,12 @@ def test_users_import_reports_bad_rows_by_line_and_keeps_the_good(
     assert [m.username for m in west.leads] == ["wyn"]
     with pytest.raises(NotAllowed):
         sup.import_users(people.north_lead, text)
+
+
+def test_a_due_date_that_is_not_a_date_is_explained_with_an_example_that_is_accepted() -> None:
+    from coach.teams import parse_due
+
+    with pytest.raises(ValueError, match="write it as YYYY-MM-DD") as refused:
+        parse_due("next Friday")
+    example = re.search(r"e\.g\. (\d{4}-\d{2}-\d{2})", str(refused.value))
+    assert example and parse_due(example[1]) > date.today()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal, Protocol
 
 Status = Literal["not_started", "in_progress", "done"]
@@ -43,5 +43,7 @@ def parse_due(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
+        # The example is a fortnight ahead, so following it never meets "already passed".
+        example = date.today() + timedelta(days=14)
         raise ValueError(f"'{text.strip()}' is not a date: write it as YYYY-MM-DD, "
-                         "e.g. 2025-06-30.") from exc
+                         f"e.g. {example.isoformat()}.") from exc
