@@ -254,8 +254,11 @@ class ReviewOps:
 
     def dashboard_data(self, user: User, team_name: str) -> dict[str, Any]:
         rows = self.dashboard(user, team_name)
+        team = self.store.get_team(team_name)
+        led = self._led(user)
+        members = [m.username for m in team.members if may_see(user, m.id, led)] if team else []
         return {"team": team_name, "note": NOT_RATINGS, "bands": self.bands(),
-                "sessions": [r.to_dict() for r in rows], "summary": summary(rows)}
+                "sessions": [r.to_dict() for r in rows], "summary": summary(rows, members)}
 
     def dashboard_csv(self, user: User, team_name: str) -> str:
         return to_csv(self.dashboard(user, team_name))

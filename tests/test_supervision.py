@@ -330,3 +330,15 @@ def test_a_due_date_that_is_not_a_date_is_explained_with_an_example_that_is_acce
         parse_due("next Friday")
     example = re.search(r"e\.g\. (\d{4}-\d{2}-\d{2})", str(refused.value))
     assert example and parse_due(example[1]) > date.today()
+
+
+def test_the_dashboard_lists_members_who_have_not_practised_yet(sup: SupervisionService,
+                                                                people: People) -> None:
+    sup.add_user(CONSOLE, "eve", "trainee", "a-good-password")
+    sup.add_team(CONSOLE, "East", "nia")
+    sup.join_team(CONSOLE, "East", ["eve"])
+    data = sup.dashboard_data(people.north_lead, "East")
+    assert data["sessions"] == []
+    assert [(r["trainee"], r["sessions"]) for r in data["summary"]] == [("eve", 0)]
+    north = sup.dashboard_data(people.north_lead, "North")["summary"]
+    assert [r["trainee"] for r in north] == ["ann", "bob", "(team)"]

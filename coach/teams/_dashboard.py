@@ -97,11 +97,12 @@ def dashboard_row(team: str, trainee: str, display_name: str, session_id: str,
     )
 
 
-def summary(rows: Sequence[DashboardRow]) -> list[dict[str, Any]]:
-    """Per trainee and for the whole team: sessions and the mean of each indicator."""
-    groups: dict[str, list[DashboardRow]] = defaultdict(list)
+def summary(rows: Sequence[DashboardRow], members: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Per trainee and for the whole team: sessions and the mean of each indicator. Every
+    one of ``members`` has a line, 0 sessions included, so who has not practised shows."""
+    groups: dict[str, list[DashboardRow]] = {name: [] for name in members}
     for row in rows:
-        groups[row.trainee].append(row)
+        groups.setdefault(row.trainee, []).append(row)
     out = [_mean_of(name, group) for name, group in sorted(groups.items())]
     if rows:
         out.append(_mean_of("(team)", list(rows)))
@@ -184,7 +185,7 @@ def dashboard_png(rows: Sequence[DashboardRow], levels: dict[str, tuple[float, f
         weekly = _weekly_mean(rows, field)
         if weekly:
             ax.plot(*zip(*weekly, strict=True), color="black", linestyle="--", linewidth=1.2,
-                    label="team (weekly mean)")
+                    marker="s", markersize=4, label="team (weekly mean)")
         if "(%)" in label:  # a share reads against its whole range, not a zoom on 0
             ax.set_ylim(-3, 103)
         ax.set_title(label, fontsize=10)

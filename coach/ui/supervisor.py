@@ -328,7 +328,7 @@ class SupervisorScreens:
         table = [[row["trainee"], row["sessions"], *("—" if row[f] is None else row[f]
                                                      for f, _, _ in INDICATORS)]
                  for row in data["summary"]]
-        return (dashboard_chart_html(team or "", bool(data["summary"])), table,
+        return (dashboard_chart_html(team or "", bool(data["sessions"])), table,
                 dashboard_csv_html(team or ""))
 
     def wire(self) -> None:
