@@ -83,7 +83,9 @@ def assignments_html(views: list[AssignmentView], trainee_view: bool) -> str:
         due = f"due {v.due:%d %b %Y}" if v.due else "no due date"
         state = ""
         if trainee_view and v.my_state:
-            state = f' · <span class="state-{esc(v.my_state)}">{esc(DUE_LABELS[v.my_state])}</span>'
+            # Without a due date nothing is "due": it is simply still to do.
+            label = "To do" if v.my_state == "due" and not v.due else DUE_LABELS[v.my_state]
+            state = f' · <span class="state-{esc(v.my_state)}">{esc(label)}</span>'
         focus = f" · focus: {esc(v.focus.replace('_', ' '))}" if v.focus else ""
         cancelled = " · cancelled" if v.cancelled else ""
         people = ""

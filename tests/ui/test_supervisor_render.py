@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from coach.store import Member, Team
@@ -54,6 +55,15 @@ def test_assignments_show_state_for_trainees_and_progress_for_supervisors() -> N
     assert "Bob" not in trainee
     supervisor = assignments_html([view], trainee_view=False)
     assert "Ann (ann): Done — open questions 50%" in supervisor and "Bob (bob): Not started" in supervisor
+
+
+def test_an_assignment_without_a_due_date_is_to_do_not_due() -> None:
+    view = AssignmentView(2, "britton", "Mr Britton", "Start from him", None, None, "North",
+                          "nia", False, (), my_state="due")
+    shown = assignments_html([view], trainee_view=True)
+    assert "no due date · <span class=\"state-due\">To do</span>" in shown
+    dated = assignments_html([replace(view, due=date(2030, 1, 2))], trainee_view=True)
+    assert "due 02 Jan 2030 · <span class=\"state-due\">Due</span>" in dated
 
 
 def test_a_trainee_sees_the_supervisors_code_and_the_coders() -> None:
