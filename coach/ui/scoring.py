@@ -18,7 +18,7 @@ import gradio as gr
 from coach.batchscoring import ScoringService
 from coach.coding import CODE_LABELS, STANCE_LABELS
 from coach.scoring import ReplyScores, Scores, TranscriptScores, render
-from coach.service import CoachService, ServiceError
+from coach.service import CoachService
 from coach.store import User
 from coach.text import counted
 
@@ -142,11 +142,9 @@ class ScoringScreen:
         user = self.current_user(request)
         if not upload:
             raise gr.Error("Choose a file to score first.")
-        try:
-            scores = self.scoring.score(user, upload, persona=persona or None,
-                                        worker=worker, person=person)
-        except ServiceError as exc:
-            raise gr.Error(str(exc)) from exc
+        # A file the service refuses is said by coach.ui.guard, as a sentence in its words.
+        scores = self.scoring.score(user, upload, persona=persona or None,
+                                    worker=worker, person=person)
         return (results_html(scores), render(scores, "csv"), render(scores, "json"),
                 gr.update(visible=True), gr.update(visible=True))
 

@@ -72,8 +72,13 @@ def test_a_bad_file_is_a_clear_message_and_the_next_one_still_scores(
     client = _client(app)
     mono = tmp_path / "mono.txt"
     mono.write_text("Worker: Hello?\nWorker: Anyone in?\n", encoding="utf-8")
-    with pytest.raises(Exception, match="only 'Worker' speaks"):
+    with pytest.raises(Exception, match="^Only 'Worker' speaks"):
         client.predict(handle_file(str(mono)), "", "Worker", "Person", api_name="/score_file")
+    columns = tmp_path / "columns.csv"
+    columns.write_text("a,b\n1,2\n", encoding="utf-8")
+    # Said as a sentence on its own, with a capital.
+    with pytest.raises(Exception, match="The CSV has no 'id' or 'reply' column"):
+        client.predict(handle_file(str(columns)), "", "Worker", "Person", api_name="/score_file")
     html, *_ = client.predict(handle_file(str(EXAMPLES / "debs-six-replies.csv")), "debs",
                                 "Worker", "Person", api_name="/score_file")
     assert "6 replies scored" in html
