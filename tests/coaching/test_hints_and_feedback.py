@@ -135,3 +135,12 @@ def test_feedback_does_not_name_the_code_twice() -> None:
     assert text.startswith("Open question (outcomes-focused): Leaves room for their own answer.")
     assert text.count("Open question") == 1
 
+
+
+def test_the_summary_hint_counts_replies_without_claiming_an_earlier_summary(exemplars) -> None:
+    codes = [coded(c) for c in ("open_question", "reflection_complex", "affirmation",
+                                "reflection_simple", "open_question", "reflection_complex")]
+    hint = hint_for("Yes, that's it really.", [], codes, None, None, exemplars)
+    assert hint.rule == "time_to_summarise"
+    assert "You have gone 6 replies without pulling things together." in hint.to_markdown()
+    assert "since you last" not in hint.to_markdown()
