@@ -163,7 +163,10 @@ class CardIndex:
         self.match_vectors = self.line_vectors.copy()
         about_rows = [row for row, e in enumerate(entries) if e.about]
         n_about = len(about_rows)
+        # What each line with an ``about`` answers, alone: a topic's lines are grouped by it.
+        self.about_vectors: dict[str, np.ndarray] = {}
         for row, vector in zip(about_rows, vectors[n + 2 * m : n + 2 * m + n_about], strict=True):
+            self.about_vectors[entries[row].key] = vector
             combined = self.line_vectors[row] + vector
             self.match_vectors[row] = combined / max(float(np.linalg.norm(combined)), 1e-9)
         # Every authored sentence and statement with its owner (an item id, or None for
@@ -316,19 +319,39 @@ class CardIndex:
         avoid: Collection[str] = (),
     ) -> str | None:
         """A line answering the kind of question asked, in the person's mood; when all
-        are said, the one said longest ago (asked twice, people answer twice)."""
+        are said, the one said longest ago (asked twice, people answer twice).
+
+        The question comes first, the mood second: when a topic's lines answer different
+        questions (a date of birth, a GP's name), only lines about the one asked are
+        considered, in whatever mood they are written, so a cross person still gives a
+        date when asked for one (curtly) rather than a doctor's name in the right temper.
+        """
         keys = [
             e.key for e in self.entries
             if e.topic == topic_id and set(e.needs) <= set(unlocked)
         ]
         if not keys:
             return None
+        keys = self._about_what_was_asked(keys, vector)
         unused = self._fresh([k for k in keys if k not in used], avoid)
         if not unused:
             said = [k for k in used if k in keys]
             return said[0] if said else keys[0]
         bonus = {k: -_mood_penalty(mood, self.by_key[k].mood) for k in unused}
         return self._best(unused, vector, bonus)
+
+    def _about_what_was_asked(self, keys: list[str], vector: np.ndarray) -> list[str]:
+        """The lines among ``keys`` whose ``about`` is the closest to what was asked (all
+        of them when they share one ``about``)."""
+        abouts = {self.by_key[k].about for k in keys}
+        if len(abouts) < 2:
+            return keys
+        fit = {k: float(self.about_vectors[k] @ vector) for k in keys if k in self.about_vectors}
+        if not fit:
+            return keys
+        best = max(fit.values())
+        subject = {self.by_key[k].about for k, f in fit.items() if f >= best - 1e-6}
+        return [k for k in keys if self.by_key[k].about in subject]
 
     def match(self, key: str, vector: np.ndarray) -> float:
         """How well a line answers what was said (cosine, words and subject together)."""

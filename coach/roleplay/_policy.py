@@ -84,12 +84,18 @@ def decide(
     if hostile or total <= -0.06:
         return Decision("defend" if mood in ("shut_down", "guarded") else "deflect")
 
+    # Something new is shared only with someone listening to the person: a paperwork- or
+    # risk-led reply (filling in a form, checking the risks) gets the question it asked
+    # answered, however open the person has become, and is never credited with an item.
+    may_share = coded.stance != "paperwork"
     if total > DISCLOSURE_FLOOR:
         # In order: something new on the topic raised; more about something already
         # shared; a plan, when asked for; last, something new the person volunteers.
         on_topic, volunteered = [], []
         for order, item in enumerate(card.hidden.items):
-            if item.id in state.unlocked or receptivity < item.unlock.min_receptivity:
+            if not may_share or item.id in state.unlocked:
+                continue
+            if receptivity < item.unlock.min_receptivity:
                 continue
             if not set(item.unlock.requires) <= set(state.unlocked):
                 continue
