@@ -37,8 +37,9 @@ MID_SESSION_TURNS = 5
 
 def read_lines(path: Path) -> list[str]:
     from coach.cli.roleplay import read_script
+    from coach.settings import AppSettings
 
-    return read_script(path)
+    return read_script(path, max_chars=AppSettings().max_message_chars)
 
 
 # --- part 1: behaviour ---------------------------------------------------------------------
