@@ -9,16 +9,15 @@ just said (bundled MiniLM embeddings), so replies stay on the trainee's topic.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 from cachetools import LRUCache
 
 from coach.roleplay._cards import MOODS, PersonaCard, phrase_pattern
+from coach.roleplay._entries import LineEntry, mood_penalty, prefix_pattern
 from coach.text import split_sentences
 
 
@@ -50,43 +49,6 @@ SUBJECT_BANKS = ("answer", "short_answer", "defend", "deflect")
 # First replies within this score of the best are equally good answers to the opener;
 # the session's seed picks among them.
 FIRST_REPLY_MARGIN = 0.1
-
-
-@dataclass(frozen=True)
-class LineEntry:
-    key: str
-    act: str
-    mood: str  # a MoodKey, or "any"
-    text: str
-    needs: tuple[str, ...] = ()
-    about: str | None = None
-    # Which bank the line is from ("answer", "first_reply", "topic", "item" …): a line is
-    # chosen from its own bank only, whatever act it carries out.
-    bank: str = ""
-    topic: str | None = None  # for lines answering a kind of question
-
-
-# How much a line written for another mood is discounted against one for the current
-# mood, per step: a line that answers the trainee's point in a slightly different temper
-# beats one in the right temper about something else. Warmer than the person feels is
-# discounted more than cooler: opening up too soon is the worse mistake.
-WARMER_PENALTY = 0.15
-COOLER_PENALTY = 0.08
-
-
-def _mood_penalty(mood: str, line_mood: str) -> float:
-    if line_mood == "any":
-        return 0.05
-    steps = MOODS.index(line_mood) - MOODS.index(mood)
-    return steps * WARMER_PENALTY if steps > 0 else -steps * COOLER_PENALTY
-
-
-def prefix_pattern(phrases: Sequence[str]) -> re.Pattern[str] | None:
-    """Topic words match as word prefixes ('argu' finds 'argument', 'arguing')."""
-    parts = sorted((re.escape(p.lower().strip()) for p in phrases if p.strip()), key=len, reverse=True)
-    if not parts:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")", re.IGNORECASE)
 
 
 class CardIndex:
@@ -237,7 +199,7 @@ class CardIndex:
         ], avoid)
         if not keys:
             return None
-        scored = [(self.match(k, vector) - _mood_penalty(mood, self.by_key[k].mood), k) for k in keys]
+        scored = [(self.match(k, vector) - mood_penalty(mood, self.by_key[k].mood), k) for k in keys]
         score, key = max(scored)
         return key, score
 
@@ -245,7 +207,7 @@ class CardIndex:
         """A line's fit to what was said, with its mood penalty (as banks choose)."""
         entry = self.by_key[key]
         bonus = NEEDS_BONUS if entry.needs else 0.0
-        return self.match(key, vector) + bonus - _mood_penalty(mood, entry.mood)
+        return self.match(key, vector) + bonus - mood_penalty(mood, entry.mood)
 
     # --- choosing a line ---------------------------------------------------------------
 
@@ -280,7 +242,7 @@ class CardIndex:
             if keys:
                 bonus = {
                     k: (NEEDS_BONUS if self.by_key[k].needs else 0.0)
-                    - _mood_penalty(mood, self.by_key[k].mood)
+                    - mood_penalty(mood, self.by_key[k].mood)
                     for k in keys
                 }
                 return self._best(keys, vector, bonus)
@@ -337,7 +299,7 @@ class CardIndex:
         if not unused:
             said = [k for k in used if k in keys]
             return said[0] if said else keys[0]
-        bonus = {k: -_mood_penalty(mood, self.by_key[k].mood) for k in unused}
+        bonus = {k: -mood_penalty(mood, self.by_key[k].mood) for k in unused}
         return self._best(unused, vector, bonus)
 
     def _about_what_was_asked(self, keys: list[str], vector: np.ndarray) -> list[str]:
