@@ -82,6 +82,10 @@ def session_report(session: PracticeSession, state: PersonaState, engine: Rolepl
     for t in turns:
         for concern in engine.concerns_raised(t.learner):
             raised.setdefault(concern, []).append(t.index)
+    goal = debrief["goal"]
+    if goal and goal.get("not_first"):
+        goal = goal | {"not_first_turns": [t.index for t in turns
+                                           if engine.raises_too_soon(t.learner)]}
     owner = store.get_user(session.user_id)
     # A report rebuilt after an override keeps the time the session really ended.
     kept = (session.report or {}).get("meta") or {}
@@ -95,7 +99,7 @@ def session_report(session: PracticeSession, state: PersonaState, engine: Rolepl
     )
     return build_report(
         debrief["name"], turns, hidden, search, debrief["start_receptivity"], rubric=rubric,
-        ended_by=debrief["ended_by"], plan_agreed=debrief["plan_agreed"], goal=debrief["goal"],
+        ended_by=debrief["ended_by"], plan_agreed=debrief["plan_agreed"], goal=goal,
         concerns=[c | {"turns": raised.get(c["id"], [])} for c in debrief["safeguarding"]],
         meta=meta,
     )

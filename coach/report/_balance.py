@@ -59,6 +59,10 @@ def goal_for(
             f"“{titles.get(i, i)}”" for i in wanted))
     if len(shared) < int(goal.get("min_uncovered") or 0):
         gaps.append(f"fewer than {goal['min_uncovered']} things that matter came out")
+    too_soon = _too_soon(goal, wanted, hidden)
+    if too_soon is not None:
+        gaps.append(f"you raised {goal['not_first']['title']} (reply {too_soon}) before the "
+                    "person had told you what matters to them")
     summary = str(goal["summary"])
     if gaps:
         return GoalResult(summary=summary, met=False, detail="Not met: " + "; ".join(gaps) + ".")
@@ -69,6 +73,19 @@ def goal_for(
         done.append("the person told you " + ", ".join(
             f"“{titles[i]}”" for i in wanted if i in shared))
     return GoalResult(summary=summary, met=True, detail="Met: " + "; ".join(done or ["yes"]) + ".")
+
+
+def _too_soon(goal: Mapping[str, Any], wanted: Sequence[str],
+              hidden: Sequence[HiddenItemResult]) -> int | None:
+    """The first reply that raised the goal's ``not_first`` subject before any of the
+    items it waits for came out (None if it waited, or the goal has no such subject)."""
+    raised = sorted(goal.get("not_first_turns") or ())
+    if not goal.get("not_first") or not raised:
+        return None
+    came_out = [h.turn_index for h in hidden
+                if h.unlocked and h.id in wanted and h.turn_index is not None]
+    first = min(came_out, default=None)
+    return raised[0] if first is None or raised[0] < first else None
 
 
 def _how(turn: TurnRecord) -> str:

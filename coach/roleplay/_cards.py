@@ -236,6 +236,14 @@ class Concern(Strict):
     phrases: tuple[Text, ...] = Field(min_length=1)
 
 
+class NotFirst(Strict):
+    """A subject the brief says must wait until the person has said what matters (for Mr
+    Britton, where he should live): raised by any of its phrases in a trainee's line."""
+
+    title: Text
+    phrases: tuple[Text, ...] = Field(min_length=1)
+
+
 class Goal(Strict):
     """What the brief's goal asks for, as something the report can check."""
 
@@ -243,6 +251,8 @@ class Goal(Strict):
     plan_agreed: bool = False  # the person agreed a first step
     uncover_any: tuple[str, ...] = ()  # at least one of these hidden items came out
     min_uncovered: int = Field(0, ge=0)
+    # Not to be raised before one of ``uncover_any`` has come out.
+    not_first: NotFirst | None = None
 
 
 class PersonaCard(Strict):

@@ -327,6 +327,12 @@ class RoleplayEngine:
                 found.append(concern.id)
         return found
 
+    def raises_too_soon(self, text: str) -> bool:
+        """Whether a trainee turn raises what the brief's goal says must wait."""
+        guard = self.card.goal.not_first if self.card.goal else None
+        pattern = phrase_pattern(guard.phrases) if guard else None
+        return bool(pattern and pattern.search(text))
+
     # --- what others may see -------------------------------------------------------------
 
     def public_view(self, state: PersonaState) -> dict[str, Any]:

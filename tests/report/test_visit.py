@@ -101,3 +101,23 @@ def test_citations_are_clean_sentences_named_without_file_names() -> None:
     label = source_label(cite)
     assert label == "Personal outcomes — What are personal outcomes? (Social Care Wales)"
     assert ".md" not in label and "inferred" not in label
+
+
+BRITTON_GOAL = {"summary": "find out what matters most", "uncover_any": ["cassie_wife"],
+                "not_first": {"title": "where he should live, or rehoming Cassie",
+                              "phrases": ["rehoming"]}}
+
+
+def test_a_goal_that_says_wait_is_not_met_when_the_subject_came_first() -> None:
+    told = [HiddenItemResult(id="cassie_wife", title="Cassie is his living link to his wife",
+                             unlocked=True, turn_index=5, kind="outcome")]
+    early = build_report("Mr Britton", GOOD, told, None, 0.3, ended_by="trainee",
+                         goal=BRITTON_GOAL | {"not_first_turns": [3]})
+    assert early.goal and not early.goal.met
+    assert ("you raised where he should live, or rehoming Cassie (reply 3) before the person "
+            "had told you what matters to them") in early.goal.detail
+    assert any(p.rule == "work_towards_the_goal" for p in early.next_steps)
+    # Raised after he had said what matters, it is part of the conversation, not a gap.
+    later = build_report("Mr Britton", GOOD, told, None, 0.3, ended_by="trainee",
+                         goal=BRITTON_GOAL | {"not_first_turns": [6]})
+    assert later.goal and later.goal.met

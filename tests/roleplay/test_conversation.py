@@ -138,3 +138,14 @@ def test_a_card_names_its_safeguarding_concerns_and_how_they_are_raised(cards) -
     assert engine.concerns_raised("Where did Megan go that night?") == ["megan_whereabouts"]
     assert engine.concerns_raised("What would a good week look like?") == []
     assert all(card.safeguarding and card.goal for card in cards.values())
+
+
+def test_mr_brittons_goal_says_where_he_lives_waits_and_his_stairs_are_managing_at_home(
+        cards) -> None:
+    engine = RoleplayEngine(cards["britton"], RuleCoder())
+    assert engine.raises_too_soon("Have you thought about rehoming Cassie?")
+    assert engine.raises_too_soon("Some people feel a care home would be safer.")
+    assert not engine.raises_too_soon("What does a good day look like for you?")
+    assert not RoleplayEngine(cards["debs"], RuleCoder()).raises_too_soon("rehoming")
+    assert engine.concerns_raised("We'll need to do a risk assessment of the stairs. Can you "
+                                  "manage them?") == ["managing_at_home"]
