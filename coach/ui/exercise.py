@@ -100,6 +100,12 @@ def my_replies_html(rows: list[tuple[ExerciseView, ReplyView]]) -> str:
     return f"<h3>Your team exercise replies</h3><ul>{items}</ul>"
 
 
+def exercise_choices(views: list[ExerciseView]) -> list[tuple[str, int]]:
+    """Every exercise the person may see, for the Exercise dropdown."""
+    return [(f"#{v.id} {v.title} · {v.team} · {v.status} · {v.answered}/{v.members}", v.id)
+            for v in views]
+
+
 def spread_html(view: ExerciseView) -> str:
     """The spread chart, once the viewer may see the replies; the query string makes the
     browser fetch it afresh as replies come in."""
@@ -152,19 +158,25 @@ class ExerciseScreen:
         teams = [t.name for t in self.ex.store.teams_of(user.id)
                  if t.has_lead(user.id)] if user.role != "admin" else \
             [t.name for t in self.ex.store.list_teams()]
-        listed = [(f"#{v.id} {v.title} · {v.team} · {v.status} · {v.answered}/{v.members}", v.id)
-                  for v in self.ex.exercises(user)]
-        empty = ("<p>No team exercises yet. When your supervisor opens a moment for your "
-                 "team, it appears here for you to answer.</p>" if not lead else
-                 "<p>No exercises yet: open a moment for one of your teams above.</p>")
-        return (gr.update(visible=lead), gr.update(choices=teams),
-                gr.update(choices=self.ex.moment_choices() if lead else []),
-                gr.update(choices=listed, value=listed[0][1] if listed else None),
-                gr.update(visible=lead),  # only the team's supervisor closes an exercise
-                gr.update() if listed else empty)
+        views = self.ex.exercises(user)
+        panel = (gr.update(visible=lead), gr.update(choices=teams),
+                 gr.update(choices=self.ex.moment_choices() if lead else []))
+        closing = gr.update(visible=lead)  # only the team's supervisor closes an exercise
+        if not views:
+            empty = ("<p>No team exercises yet. When your supervisor opens a moment for your "
+                     "team, it appears here for you to answer.</p>" if not lead else
+                     "<p>No exercises yet: open a moment for one of your teams above.</p>")
+            return (*panel, gr.update(choices=[], value=None), closing, empty, "", "")
+        # The first one is chosen, and shown at once.
+        view = self.ex.view(user, views[0].id)
+        choice, *shown = self._shown(user, view, views)
+        return (*panel, choice, closing, *shown)
 
-    def _shown(self, user: Any, view: ExerciseView) -> tuple[Any, ...]:
-        return (gr.update(choices=[(f"#{view.id} {view.title}", view.id)], value=view.id),
+    def _shown(self, user: Any, view: ExerciseView,
+               views: list[ExerciseView] | None = None) -> tuple[Any, ...]:
+        """The exercise ``view`` chosen among all the person's, and shown."""
+        listed = exercise_choices(self.ex.exercises(user) if views is None else views)
+        return (gr.update(choices=listed, value=view.id),
                 moment_html(view), results_html(view), spread_html(view))
 
     def open(self, team: str | None, moment_id: str | None,
@@ -223,8 +235,10 @@ class ExerciseScreen:
         shown = [self.moment_box, self.results, self.spread]
         self.tab.select(self.overview, None,
                         [self.lead_panel, self.team, self.moment, self.choice,
-                         self.close_btn, self.moment_box],
+                         self.close_btn, *shown],
                         api_name="exercise_overview")
+        # Choosing another exercise shows it (the handlers that choose one show it too).
+        self.choice.input(self.show, [self.choice], shown, api_visibility="private")
         self.open_btn.click(self.open, [self.team, self.moment, self.anonymous],
                             [self.choice, *shown], api_name="open_exercise")
         self.turn_btn.click(self.open_turn, [self.team, self.from_session,

@@ -3,10 +3,12 @@ wrote is escaped, and a member who has not answered sees no one else's reply."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from coach.exercises import ExerciseView, ReplyView
 from coach.recording import SessionRecording
 from coach.statements import Comparison, ItemMatch, Point, StatementCheck, Verdict
-from coach.ui.exercise import moment_html, my_replies_html, results_html
+from coach.ui.exercise import ExerciseScreen, moment_html, my_replies_html, results_html
 from coach.ui.recording import checks_html, recording_html
 
 EVIL = "<script>alert('x')</script>"
@@ -69,3 +71,39 @@ def test_the_cards_model_statement_is_offered_as_a_wording_not_as_a_quotation() 
     page = recording_html(SessionRecording("s", "Mr Britton", (check,), Comparison((item,), ())))
     assert "it might read: “I want Cassie to stay with me.”" in page
     assert "Keeping Cassie</b> — “" not in page
+
+
+def _numbered(number: int) -> ExerciseView:
+    from dataclasses import replace
+
+    return replace(_view(), id=number, title=f"Moment {number}", team="North")
+
+
+class _Screen:
+    """Just what ExerciseScreen's handlers use: who asks, and the exercises they may see."""
+
+    def __init__(self, *views: ExerciseView) -> None:
+        from types import SimpleNamespace
+
+        self.views = list(views)
+        self.current_user = lambda request: SimpleNamespace(id=7, role="trainee")
+        self.ex = SimpleNamespace(
+            exercises=lambda user: self.views, view=lambda user, number: _numbered(number),
+            moment_choices=lambda: [], store=SimpleNamespace(teams_of=lambda user_id: []))
+        self._shown = partial(ExerciseScreen._shown, self)
+
+
+def test_opening_another_exercise_keeps_the_others_to_choose_from() -> None:
+    screen = _Screen(_numbered(2), _numbered(1))
+    choice, moment, _, _ = ExerciseScreen._shown(screen, None, _numbered(2))  # type: ignore[arg-type]
+    assert [number for _, number in choice["choices"]] == [2, 1] and choice["value"] == 2
+    assert "#2 Moment 2" in moment
+
+
+def test_the_tab_shows_the_exercise_it_chooses() -> None:
+    screen = _Screen(_numbered(3), _numbered(1))
+    *_, choice, _closing, moment, results, _spread = ExerciseScreen.overview(screen, None)  # type: ignore[arg-type]
+    assert choice["value"] == 3 and [n for _, n in choice["choices"]] == [3, 1]
+    assert "#3 Moment 3" in moment and "Replies, best received first" in results
+    *_, choice, _closing, empty, results, _spread = ExerciseScreen.overview(_Screen(), None)  # type: ignore[arg-type]
+    assert choice["value"] is None and "No team exercises yet" in empty
