@@ -33,6 +33,34 @@ SIGN_OUT_JS = """() => {
 }"""
 NEW_TURN_ID_JS = """(session, text, _turn) => [session, text,
   (crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random())]"""
+HINT_AFTER_END = ("This conversation has ended, so there is nothing more to try in it. Its "
+                  "report is in the **Report** tab; start a new conversation to practise again.")
+ENTER_SENDS = "Press Enter to send; Shift+Enter starts a new line."
+# Frontend only: a sent reply makes the last hint out of date, so it goes.
+CLEAR_HINT_JS = "() => ''"
+# Where focus goes when the page opens (the page's heading) and once a session has ended
+# (the report's first heading): it would otherwise fall to the page's <body>, and a
+# keyboard or screen-reader user would have to find their place again.
+FOCUS_JS = """(selector) => {
+  const focus = (tries) => {
+    const el = document.querySelector(selector);
+    if (el && el.offsetParent !== null) {
+      if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "-1");
+      el.focus({preventScroll: false});
+    } else if (tries > 0) {
+      setTimeout(() => focus(tries - 1), 100);
+    }
+  };
+  focus(30);
+}"""
+
+
+def focus_js(selector: str) -> str:
+    """A js event handler that moves focus to the first element ``selector`` finds, once
+    it is shown."""
+    return f"() => ({FOCUS_JS})({selector!r})"
+
+
 WELCOME = (
     "Practise ‘what matters’ conversations. Choose a person, read the brief, and talk with them. "
     "Each reply you type is coded against OARS — open questions, affirmations, reflections and "
@@ -60,6 +88,13 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
     def practice_outputs(view: SessionView) -> tuple[Any, ...]:
         return (view.id, render.chat_messages(view), render.mood_html(view),
                 render.notice_html(view.notice), gr.update(interactive=not view.ended))
+
+    def opened_elsewhere(view: SessionView, goal: str = "") -> tuple[Any, ...]:
+        """Practice opened from another tab (History, an assignment, Try again): the
+        conversation, who it is with and their brief (with the assignment's goal, if any),
+        and the Practice tab."""
+        return (*practice_outputs(view), view.persona_id,
+                show_brief(view.persona_id) + goal, gr.Tabs(selected="practice"))
 
     # --- handlers ----------------------------------------------------------------------
 
@@ -140,6 +175,8 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
         user = current_user(request)
         if not session_id:
             raise gr.Error("Start a conversation first.")
+        if service.session(user, session_id).ended:
+            return HINT_AFTER_END, previous
         # The last hint stays with this browser, so the next one says something else.
         given = service.hint(user, session_id, previous=previous)
         return given.to_markdown(), given.memo()
@@ -197,7 +234,7 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
             raise gr.Error(str(exc)) from exc
         if view.ended:
             raise gr.Error("That conversation has ended: open its report instead.")
-        return (*practice_outputs(view), gr.Tabs(selected="practice"))
+        return opened_elsewhere(view)
 
     def discard_past(session_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         user = current_user(request)
@@ -210,8 +247,9 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
         return (*history(request), history_choices(request))
 
     def start_assignment(assignment_id: int | None, request: gr.Request) -> tuple[Any, ...]:
-        view = my_assignments.start(assignment_id, request)
-        return (*practice_outputs(view), gr.Tabs(selected="practice"))
+        view, assignment = my_assignments.start(assignment_id, request)
+        goal = render.assignment_goal_markdown(assignment.goal, assignment.focus) if assignment else ""
+        return opened_elsewhere(view, goal)
 
     # --- layout ------------------------------------------------------------------------
 
@@ -220,7 +258,7 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         session_state = gr.State(None)
         hint_state = gr.State(None)
-        gr.Markdown(f"# {TITLE}\n{WELCOME}")
+        gr.Markdown(f"# {TITLE}\n{WELCOME}", elem_id="title")
 
         ready_note = gr.Markdown(visible=readiness is not None and not readiness.ready,
                                  elem_id="preparing")
@@ -248,9 +286,11 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
                                           render_markdown=False, latex_delimiters=[],
                                           sanitize_html=True)
                         turn_id = gr.Textbox(value="", visible=False, label="Turn id")
-                        message = gr.Textbox(label="Your reply", lines=2, max_lines=6,
-                                             placeholder="Type what you would say, then press Send",
-                                             elem_id="message")
+                        # One line to start with (it grows to six): in Gradio a box of
+                        # more lines sends on Shift+Enter and Enter only starts a line.
+                        message = gr.Textbox(label="Your reply", lines=1, max_lines=6,
+                                             placeholder="Type what you would say",
+                                             info=ENTER_SENDS, elem_id="message")
                         with gr.Row():
                             send_btn = gr.Button("Send", variant="primary", elem_id="send-btn")
                             hint_btn = gr.Button("Hint", elem_id="hint-btn")
@@ -279,9 +319,11 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
                     my_exercises = gr.HTML(elem_id="my-exercise-replies")
                 with gr.Tab("Ask the guidance", id="guidance"):
                     gr.Markdown(render.ASK_INTRO)
-                    question = gr.Textbox(label="Your question", lines=2, max_lines=4,
+                    question = gr.Textbox(label="Your question", lines=1, max_lines=4,
                                           placeholder="e.g. What's the difference between an "
                                                       "outcome and a service?",
+                                          info="Press Enter to ask; Shift+Enter starts a "
+                                               "new line.",
                                           elem_id="question")
                     ask_btn = gr.Button("Ask", variant="primary", elem_id="ask-btn")
                     answer = gr.Markdown(elem_id="answer", sanitize_html=True,
@@ -294,6 +336,8 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
 
         # --- wiring ------------------------------------------------------------------------
         app.load(on_load, None, [greeting, screens.tab], api_visibility="private")
+        app.load(None, None, None, js=focus_js("#title h1"), api_visibility="private",
+                 queue=False)
         app.load(their_work, None, [my_assignments.listing, my_assignments.choice,
                                     history_table, trend, past], api_visibility="private")
         app.load(preparing, None, [ready_note, ready_timer], api_visibility="private", queue=False)
@@ -301,7 +345,9 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
                          queue=False)
         signout_btn.click(forget_browser, None, None, api_visibility="private").then(
             None, None, None, js=SIGN_OUT_JS)
-        persona.change(show_brief, persona, brief, api_visibility="private")
+        # On the person's own choice only: Practice opened from another tab sets the
+        # brief itself (with an assignment's goal), which a change event would overwrite.
+        persona.input(show_brief, persona, brief, api_visibility="private")
         practice = [session_state, chat, mood, notice, send_btn]
         start_btn.click(start, persona, practice, api_name="start")
         new_btn.click(new_conversation, persona, practice, api_name="new_conversation")
@@ -312,26 +358,31 @@ def build_app(service: CoachService, readiness: Any = None) -> gr.Blocks:
         send_btn.click(send, send_inputs, turn_outputs, api_name="send", js=NEW_TURN_ID_JS)
         message.submit(send, send_inputs, turn_outputs, api_visibility="private",
                        js=NEW_TURN_ID_JS)
+        for sent in (send_btn.click, message.submit):
+            sent(None, None, hint_box, js=CLEAR_HINT_JS, api_visibility="private", queue=False)
         hint_btn.click(hint, [session_state, hint_state], [hint_box, hint_state], api_name="hint")
         ask_btn.click(ask, question, answer, api_name="ask")
         question.submit(ask, question, answer, api_visibility="private")
         end_btn.click(end, session_state,
-                      [report_md, timeline, downloads, mood, send_btn, tabs], api_name="end")
+                      [report_md, timeline, downloads, mood, send_btn, tabs], api_name="end"
+                      ).success(None, None, None, js=focus_js("#report-md h1, #report-md h2"),
+                                api_visibility="private", queue=False)
         history_tab.select(history, None, [history_table, trend], api_name="history").then(
             history_choices, None, past, api_visibility="private")
         open_btn.click(open_past, past, [past_report, past_review], api_name="open_past")
-        resume_btn.click(resume_past, past, [*practice, tabs], api_name="resume")
+        opened = [*practice, persona, brief, tabs]
+        resume_btn.click(resume_past, past, opened, api_name="resume")
         discard_btn.click(discard_past, past, [history_table, trend, past], api_name="discard")
         my_assignments.tab.select(my_assignments.mine, None,
                                   [my_assignments.listing, my_assignments.choice],
                                   api_name="my_assignments")
-        my_assignments.start_btn.click(start_assignment, my_assignments.choice,
-                                       [*practice, tabs], api_name="start_assignment")
+        my_assignments.start_btn.click(start_assignment, my_assignments.choice, opened,
+                                       api_name="start_assignment")
         screens.wire()
         scorer.wire()
         outcomes.wire()
         team_exercise.wire()
-        retry.wire(practice, tabs, practice_outputs)
+        retry.wire(opened, opened_elsewhere)
         history_tab.select(team_exercise.mine, None, my_exercises,
                            api_name="my_exercise_replies")
 

@@ -36,6 +36,13 @@ CSS = """
 #report-md td:nth-child(n+3), #report-md th {white-space: nowrap;}
 #report-md td:nth-child(2) {min-width: 16em;}
 #report-md .table-wrap, #report-md table {overflow-x: auto; display: block;}
+/* A refusal is said in Gradio's toast; its red "Error" badge on every output of the
+   event would also hide them (a table, a dropdown) and catch their clicks until the page
+   is reloaded, so it is not shown. Progress while an event runs is shown as before. */
+[data-testid="status-tracker"]:has(> .error) {display: none !important;}
+/* The chatbot's Clear button would only empty the display (the session goes on, and
+   the next reply brings it all back): Gradio 6.31 has no parameter to leave it out. */
+#chat button[aria-label="Clear"] {display: none !important;}
 /* Table headings break between words, never inside one ("Turns", not "Tu rn s"). */
 #history-table th, #history-table th *, #dash-table th, #dash-table th * {
   word-break: normal !important; overflow-wrap: normal !important;}
@@ -74,6 +81,13 @@ def brief_markdown(scenario: Scenario) -> str:
         f"**Why you are visiting:** {scenario.why_visiting}\n\n"
         f"**Your goal:** {scenario.your_goal}"
     )
+
+
+def assignment_goal_markdown(goal: str, focus: str | None = None) -> str:
+    """An assignment's goal, under the person's brief in Practice: the supervisor's own
+    words, shown as written."""
+    skill = f"\n\n**Skill to focus on:** {escape_text(focus.replace('_', ' '))}" if focus else ""
+    return f"\n\n---\n\n**Your assignment's goal:** {escape_text(goal)}{skill}"
 
 
 def chips_html(turn: TurnView) -> str:

@@ -51,8 +51,10 @@ class RewindScreen:
         except ServiceError as exc:
             raise gr.Error(str(exc)) from exc
 
-    def wire(self, practice: list[Any], tabs: gr.Tabs,
-             practice_outputs: Callable[[SessionView], tuple[Any, ...]]) -> None:
+    def wire(self, opened: list[Any],
+             opened_elsewhere: Callable[[SessionView], tuple[Any, ...]]) -> None:
+        """``opened``: Practice's outputs (the conversation, the person, their brief and
+        the tabs) that ``opened_elsewhere`` fills from the branch's view."""
         def go(session_id: str | None, reply: float | None, request: gr.Request) -> tuple[Any, ...]:
             user = self.current_user(request)
             if not session_id:
@@ -61,10 +63,9 @@ class RewindScreen:
                 view = self.rw.rewind(user, session_id, int(reply or 0))
             except ServiceError as exc:
                 raise gr.Error(str(exc)) from exc
-            return (*practice_outputs(view), gr.Tabs(selected="practice"))
+            return opened_elsewhere(view)
 
         self.tab.select(self.sessions, None, self.session, api_name="rewind_sessions")
-        self.go_btn.click(go, [self.session, self.reply], [*practice, tabs],
-                          api_name="rewind")
+        self.go_btn.click(go, [self.session, self.reply], opened, api_name="rewind")
         self.compare_btn.click(self.compare, [self.session], self.compared,
                                api_name="compare_branches")

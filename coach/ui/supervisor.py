@@ -323,8 +323,10 @@ class SupervisorScreens:
 
     def dashboard(self, team: str | None, request: gr.Request) -> tuple[Any, ...]:
         user = self._user(request)
+        if not team:
+            raise gr.Error("Choose a team first.")
         try:
-            data = self.sup.dashboard_data(user, team or "")
+            data = self.sup.dashboard_data(user, team)
         except ServiceError as exc:
             raise _fail(exc) from exc
         table = [[row["trainee"], row["sessions"], *("—" if row[f] is None else row[f]
@@ -379,11 +381,16 @@ class AssignmentScreen:
         return assignments_html(views, trainee_view=True), gr.update(choices=open_ones,
                                                                       value=None)
 
-    def start(self, assignment_id: int | None, request: gr.Request) -> Any:
+    def start(self, assignment_id: int | None,
+              request: gr.Request) -> tuple[Any, AssignmentView | None]:
+        """The assignment's session (started or resumed), and the assignment as the
+        trainee sees it (for its goal)."""
         user = self.current_user(request)
         if not assignment_id:
             raise gr.Error("Choose an assignment to start.")
         try:
-            return self.sup.start_assignment(user, int(assignment_id))
+            view = self.sup.start_assignment(user, int(assignment_id))
         except ServiceError as exc:
             raise _fail(exc) from exc
+        found = [a for a in self.sup.assignments(user) if a.id == int(assignment_id)]
+        return view, (found[0] if found else None)

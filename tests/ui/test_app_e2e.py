@@ -82,6 +82,9 @@ def test_whole_debs_session_is_stored_and_reported(app: RunningApp) -> None:
     assert any(f"— {title}" in hint for title in GUIDANCE_TITLES), hint
     report_md, timeline, downloads, _mood = client.predict(api_name="/end")
     assert "Reflection" in report_md
+    # Once it has ended, a hint says so rather than what to try next.
+    after = client.predict(api_name="/hint")
+    assert "has ended" in after and "Try next" not in after
     # The chart and the downloads are links the app serves to whoever may see them.
     session_id = timeline.split("files/report/")[1].split(".png")[0]
     assert f"files/report/{session_id}.md" in downloads and f"{session_id}.json" in downloads

@@ -68,6 +68,20 @@ def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
         # Signing in opens the trainee's assignments first; this practice is not assigned.
         # Wait for that to finish, or it can switch the tab back after the click below.
         expect(page.locator("#my-assignments")).to_contain_text("No assignments", timeout=20_000)
+        # Focus starts on the page's heading, not on <body>.
+        page.wait_for_function("document.activeElement.closest('#title') !== null",
+                               timeout=10_000)
+
+        # A refusal is said in a toast; the screen stays as it was, and usable.
+        page.get_by_role("tab", name="History").click()
+        page.locator("#past-discard").click()  # its outputs: the table, trend and dropdown
+        expect(page.get_by_text("Choose a session first.").first).to_be_visible(timeout=20_000)
+        expect(page.locator("#history-table")).to_be_visible()
+        for shown in ("#history-table", "#past-session", "#trend"):
+            expect(page.locator(f"{shown} [data-testid='status-tracker'] .error")).to_be_hidden()
+        page.locator("#past-session input").click(timeout=5_000)  # nothing lies over it
+        page.keyboard.press("Escape")
+
         page.get_by_role("tab", name="Practice").click()
         page.locator("#persona input").click()
         page.get_by_role("option", name="Debs").first.click()
@@ -76,29 +90,50 @@ def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
         # reply sent now would be refused ("Start a conversation first").
         expect(page.locator("#chat [data-testid='bot']").first).to_be_visible(timeout=30_000)
         message = page.locator("#message textarea")
-        for line in [
+        # Shift+Enter starts a new line; Enter sends (as does the Send button).
+        message.fill("Hi Debs,")
+        message.press("Shift+Enter")
+        expect(message).to_have_value("Hi Debs,\n")
+        for n, line in enumerate([
             "Hi Debs, thanks for letting me in. I know a visit like this can feel worrying.",
             "It sounds like Saturday was really frightening for you and the children.",
             "Why did the police need to come out?",
             "You rang them yourself to keep everyone safe. That took courage.",
-        ]:
+        ]):
             count = page.locator("#chat .chip.code").count()
             message.fill(line)
-            page.locator("#send-btn").click()
+            if n % 2:
+                page.locator("#send-btn").click()
+            else:
+                message.press("Enter")
             expect(page.locator("#chat .chip.code")).to_have_count(count + 1, timeout=20_000)
+            expect(message).to_have_value("", timeout=20_000)
+        # The conversation cannot be emptied on the page alone: no Clear button.
+        expect(page.locator("#chat").get_by_role("button", name="Clear", exact=True)
+               ).to_have_count(0)
         page.locator("#hint-btn").click()
         expect(page.locator("#hint")).to_contain_text("Try next", timeout=20_000)
         first_hint = page.locator("#hint").inner_text()
         page.locator("#hint-btn").click()
         expect(page.locator("#hint")).not_to_have_text(first_hint, timeout=20_000)
-        expect(page.locator("#mood")).to_contain_text("seems")
+        second_hint = page.locator("#hint").inner_text()
         page.screenshot(path=str(SHOTS / "practice.png"), full_page=True)
+        # A hint is about the last reply: sending another makes it out of date, so it goes.
+        count = page.locator("#chat .chip.code").count()
+        message.fill("What would you like to be different for you and the children?")
+        message.press("Enter")
+        expect(page.locator("#hint")).not_to_contain_text(second_hint, timeout=20_000)
+        expect(page.locator("#chat .chip.code")).to_have_count(count + 1, timeout=20_000)
+        expect(page.locator("#mood")).to_contain_text("seems")
         if check_axe:
             violations += axe.serious_violations(page, "practice")
 
         page.locator("#end-btn").click()
         expect(page.locator("#report-md")).to_contain_text("Reflection", timeout=30_000)
         expect(page.locator("#report-md")).to_contain_text("Safeguarding")
+        # Focus follows to the report's heading, not to <body>.
+        page.wait_for_function("document.activeElement.closest('#report-md') !== null",
+                               timeout=10_000)
         page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
         assert page.evaluate(BROKEN_WORDS) == []
         if check_axe:
@@ -112,7 +147,7 @@ def test_practice_and_report_screens(app: RunningApp, tmp_path: Path) -> None:
 
         page.get_by_role("tab", name="Ask the guidance").click()
         page.locator("#question textarea").fill("How do I summarise in an empowering way?")
-        page.locator("#ask-btn").click()
+        page.locator("#question textarea").press("Enter")  # Enter asks
         expect(page.locator("#answer")).to_contain_text("[1]", timeout=30_000)
         expect(page.locator("#answer")).to_contain_text("Sources")
         page.screenshot(path=str(SHOTS / "guidance.png"), full_page=True)

@@ -188,8 +188,9 @@ def test_recording_outcomes_through_the_web_api(seeded: Seeded) -> None:
 
 def test_rewind_and_try_again_through_the_web_api(seeded: Seeded) -> None:
     ann = _client(seeded.app, "ann")
-    chat, _, notice = ann.predict(seeded.session, 2, api_name="/rewind")[:3]
+    chat, _, notice, person, brief = ann.predict(seeded.session, 2, api_name="/rewind")
     assert "Back before your reply 2" in notice
+    assert person == "debs" and brief.startswith("### Debs")  # Practice shows who and the brief
     assert len(chat) == 3  # the opening, her first reply and Debs's answer to it
     store = Store(Settings.test_profile(seeded.app.data_dir).database_url)
     ann_id = store.get_user_by_name("ann").id

@@ -154,6 +154,8 @@ def test_a_supervisor_reviews_overrides_and_comments(seeded: Seeded) -> None:
     html, _, box = nia.predict(seeded.session, 2, "<script>alert(1)</script> try 'what'",
                                api_name="/comment")
     assert "&lt;script&gt;" in html and "<script>" not in html and box == ""
+    with pytest.raises(Exception, match="Choose a team first"):
+        nia.predict(None, api_name="/dashboard")
     plot, table, csv_link = nia.predict("North", api_name="/dashboard")
     assert 'src="files/dashboard/North.png?at=' in plot and table["data"][0][0] == "ann"
     assert 'href="files/dashboard/North.csv"' in csv_link
@@ -237,3 +239,13 @@ def test_screens_in_chromium_with_screenshots(seeded: Seeded, tmp_path: Path) ->
     (SCREENS_COPY / "axe-findings.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
     problems = {screen: v for screen, v in found.items() if v}
     assert not problems, problems
+
+
+def test_starting_an_assignment_opens_practice_with_its_person_and_goal(seeded: Seeded) -> None:
+    # Last in this module: it starts a new session of Ann's, which the screens above
+    # would list.
+    ann = _client(seeded.app, "ann")
+    chat, _mood, _notice, person, brief = ann.predict(seeded.assignment,
+                                                       api_name="/start_assignment")
+    assert chat and person == "debs" and brief.startswith("### Debs")
+    assert "Practise complex reflections when Debs gets \\<defensive\\>" in brief

@@ -15,7 +15,7 @@ from coach.teams import (
     ReviewTurn,
     ReviewView,
 )
-from coach.ui.render import chips_html
+from coach.ui.render import assignment_goal_markdown, chips_html
 from coach.ui.supervisor import (
     agreement_html,
     assignments_html,
@@ -98,3 +98,11 @@ def test_agreement_counts_in_words() -> None:
     assert "over 1 reply in 1 reviewed session, 0 overridden" in one
     assert "over 4 replies in 2 reviewed sessions," in agreement_html(
         Agreement(2, 4, 1, 0.5, 0.5, 0.75, ()))
+
+
+def test_an_assignments_goal_shows_under_the_brief_as_written() -> None:
+    shown = assignment_goal_markdown(EVIL, "complex_reflections")
+    assert "Your assignment's goal:" in shown and "complex reflections" in shown
+    # Text, not HTML or Markdown: the Markdown component shows the characters as typed.
+    assert "\\<img" in shown and "\\*\\*bold\\*\\*" in shown
+    assert "Skill to focus on" not in assignment_goal_markdown("Ask what matters")
