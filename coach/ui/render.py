@@ -7,6 +7,7 @@ trainee typed is escaped before it is put into HTML.
 from __future__ import annotations
 
 import html
+import re
 import time
 from typing import Any
 
@@ -145,6 +146,10 @@ def mood_html(view: SessionView) -> str:
 def as_sentence(text: str) -> str:
     """A message shown on its own starts with a capital (the service's messages are also
     used after a file and line number, where they do not)."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    # Only a plain word is capitalised: "visit.docx could not be read" keeps its file name.
+    if not re.fullmatch(r"[a-z][a-z'’-]*[,:;]?", first):
+        return text
     return text[:1].upper() + text[1:]
 
 

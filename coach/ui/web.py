@@ -297,7 +297,8 @@ def serve(service: CoachService, host: str, port: int, *, sign_in_hours: float =
     import uvicorn
 
     from coach.ui import exercise, supervisor
-    from coach.ui.app import build_app, theme
+    from coach.ui.app import build_app
+    from coach.ui.page import theme
     from coach.ui.render import CSS
 
     readiness = Readiness()

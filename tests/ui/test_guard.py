@@ -13,7 +13,7 @@ import pytest
 from coach.service import CoachService, ServiceError
 from coach.settings import Settings
 from coach.ui import build_app
-from coach.ui.guard import UNEXPECTED, guarded
+from coach.ui.guard import UNEXPECTED, guarded, refusal
 
 
 def _fails_with(exc: Exception):  # type: ignore[no-untyped-def]
@@ -50,3 +50,9 @@ def test_every_plain_handler_of_the_app_is_guarded(tmp_path: Path, indexed_setti
                                            or inspect.iscoroutinefunction(fn))]
     assert len(plain) > 30
     assert all(getattr(fn, "guarded", False) for fn in plain)
+
+
+def test_a_refusal_starts_with_a_capital_unless_it_starts_with_a_file_name() -> None:
+    assert refusal("the CSV has no 'id' column").message == "The CSV has no 'id' column"
+    assert refusal("visit.docx could not be read").message == "visit.docx could not be read"
+    assert refusal("2 rows were skipped").message == "2 rows were skipped"

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import gradio as gr
 import pytest
 
 from coach.batchscoring import ScoringService
 from coach.scoring import score_file
+from coach.service import ServiceError
 from coach.settings import Settings
 from coach.store import User
+from coach.ui.guard import refusal
 from coach.ui.scoring import ScoringScreen, results_html
 from coach.wiring import Wiring
 from tests.scoring.damaged_docx import DAMAGE, damaged_docx
@@ -70,6 +71,8 @@ def test_a_damaged_word_upload_shows_the_same_clear_message(tmp_path: Path, how:
         id=7, username="trainee", display_name="Trainee", role="trainee",
         created_at=datetime(2026, 1, 1, tzinfo=UTC))
     path = damaged_docx(tmp_path / "visit.docx", how)
-    with pytest.raises(gr.Error) as shown:
+    with pytest.raises(ServiceError) as refused:
         screen.score(str(path), None, "Worker", "Person", None)  # type: ignore[arg-type]
-    assert str(shown.value.message).startswith("visit.docx could not be read as a Word document (")
+    # The guard round every handler shows it as it is: a file name keeps its lower case.
+    shown = refusal(str(refused.value))
+    assert str(shown.message).startswith("visit.docx could not be read as a Word document (")
