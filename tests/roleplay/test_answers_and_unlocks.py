@@ -153,3 +153,19 @@ def test_the_same_question_asked_by_someone_listening_does_unlock(cards) -> None
         cards, ("How are things with Llyr when his temper goes, and the doors got damaged?",
                 "open_question", "outcomes"))
     assert outcome.unlocked == ("llyr",)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("mood", ["shut_down", "guarded"])
+@pytest.mark.parametrize("question", ["What does a good day look like for you?",
+                                      "What matters most to you now?"])
+def test_asked_what_matters_the_person_answers_that_even_before_trusting_the_worker(
+        cards, persona, mood, question) -> None:
+    """The person answers the question asked: by opening up about something (the engine's
+    choice) or, when it is too early for that, guardedly about what matters, never with a
+    line about something else."""
+    outcome = _ask(cards[persona], question, MOODS[mood], "open_question", "outcomes")
+    said = {line.text if hasattr(line, "text") else line
+            for topic in cards[persona].lines.topics if topic.id == "what_matters"
+            for bank in topic.lines.values() for line in bank}
+    assert outcome.unlocked or outcome.reply in said, (mood, outcome.reply)
