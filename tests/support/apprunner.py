@@ -50,7 +50,9 @@ class RunningApp:
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
-                self.process.wait(timeout=20)
+                # An app with a browser's event stream still open does not finish its
+                # graceful shutdown on its own; a test has nothing left to lose by then.
+                self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
