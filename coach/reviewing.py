@@ -238,25 +238,29 @@ class ReviewOps:
     def dashboard(self, user: User, team_name: str) -> list[DashboardRow]:
         """Each ended session of the team's members, oldest first; for the team's leads
         and admins only."""
+        return self._dashboard(user, team_name)[1]
+
+    def _dashboard(self, user: User, team_name: str) -> tuple[list[str], list[DashboardRow]]:
+        """The usernames of the members the user may see, and their ended sessions' rows."""
         team = self.store.get_team(team_name)
         if team is None:
             raise NotAllowed(f"There is no team called '{team_name}'.")
         if not (is_admin(user) or team.has_lead(user.id)):
             raise NotAllowed(f"Only the supervisors of {team.name} (or an admin) can see its "
                              "dashboard.")
+        led = self._led(user)
+        members = [m for m in team.members if may_see(user, m.id, led)]
         rows = []
-        for m in team.members:
+        for m in members:
             for s in self.store.sessions_of([m.id], status="ended"):
-                if s.report and may_see(user, s.user_id, self._led(user)):
+                if s.report:
                     rows.append(dashboard_row(team.name, m.username, m.display_name, s.id,
                                               s.ended_at or s.updated_at, s.report))
-        return sorted(rows, key=lambda r: (r.ended, r.trainee, r.session_id))
+        return ([m.username for m in members],
+                sorted(rows, key=lambda r: (r.ended, r.trainee, r.session_id)))
 
     def dashboard_data(self, user: User, team_name: str) -> dict[str, Any]:
-        rows = self.dashboard(user, team_name)
-        team = self.store.get_team(team_name)
-        led = self._led(user)
-        members = [m.username for m in team.members if may_see(user, m.id, led)] if team else []
+        members, rows = self._dashboard(user, team_name)
         return {"team": team_name, "note": NOT_RATINGS, "bands": self.bands(),
                 "sessions": [r.to_dict() for r in rows], "summary": summary(rows, members)}
 
